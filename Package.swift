@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "ezio-swift",
+    products: [
+        .executable(name: "ezio", targets: ["ezio"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // C shims: ioctl numbers and non-variadic ioctl wrappers Swift cannot import.
+        .target(name: "CLinux"),
+        // System libraries, found through pkg-config.
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CURing", pkgConfig: "liburing", providers: [.apt(["liburing-dev"])]),
+        .systemLibrary(name: "CUdev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
+
+        // Pure data: bencode, metainfo, info-hash, EZIO extent layout, partclone torrent.info.
+        .target(name: "Torrent", dependencies: ["CCrypto"]),
+        // The only place that touches devices and files: system calls, block devices,
+        // extent-mapped reads, the hashing threads.
+        .target(
+            name: "BlockIO",
+            dependencies: [
+                "Torrent", "CLinux", "CURing",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // What a user runs: create, info and verify jobs.
+        .target(
+            name: "Appliance",
+            dependencies: [
+                "Torrent", "BlockIO",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "ezio",
+            dependencies: [
+                "Appliance", "Torrent", "BlockIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "TorrentTests", dependencies: ["Torrent"]),
+        .testTarget(name: "BlockIOTests", dependencies: ["BlockIO", "Torrent"]),
+        .testTarget(name: "ApplianceTests", dependencies: ["Appliance", "Torrent", "BlockIO"]),
+        // Runs the built `ezio` binary against real tools: loop devices, partclone, python3-libtorrent.
+        .testTarget(name: "IntegrationTests", dependencies: ["ezio", "Torrent"]),
+    ]
+)

@@ -1,0 +1,22 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Unbuffered writes to standard error, for progress bars and the one-line error reports.
+public enum StandardError {
+    /// Writes `text` as is.
+    public static func write(_ text: String) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+            if written < 0, errno == EINTR { continue }
+            guard written > 0 else { return }
+            bytes = bytes.dropFirst(written)
+        }
+    }
+
+    /// Writes `line` and a newline.
+    public static func writeLine(_ line: String) {
+        write(line + "\n")
+    }
+}

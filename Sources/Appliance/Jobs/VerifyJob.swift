@@ -1,0 +1,97 @@
+import BlockIO
+import Logging
+import Torrent
+
+/// `ezio verify`: hashes a target's extents and compares each piece with the torrent.
+public struct VerifyJob: Sendable {
+    /// The outcome; JSON keys are part of the CLI's contract.
+    public struct Report: Sendable, Codable, Equatable {
+        /// Number of pieces.
+        public var pieces: Int
+        /// Pieces whose hash matched.
+        public var good: Int
+        /// Pieces that differ or could not be read.
+        public var bad: Int
+        /// Indices of the bad pieces, ascending.
+        public var badPieces: [Int]
+        /// Why unreadable pieces could not be read, by index (as text keys in JSON).
+        public var unreadable: [String: String]
+        /// Info-hash of the torrent.
+        public var infoHash: String
+        /// Target size in bytes.
+        public var targetSize: Int64
+        /// Smallest target size the torrent needs.
+        public var neededSize: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case pieces, good, bad
+            case badPieces = "bad_pieces"
+            case unreadable
+            case infoHash = "info_hash"
+            case targetSize = "target_size"
+            case neededSize = "needed_size"
+        }
+
+        /// Whether every piece is good.
+        public var allGood: Bool { bad == 0 }
+    }
+
+    /// The torrent file.
+    public var torrentPath: String
+    /// The device or image to check.
+    public var targetPath: String
+    /// Hashing threads.
+    public var threads: Int = WorkerThreads.coreCount
+
+    /// Creates a job.
+    public init(torrentPath: String, targetPath: String) {
+        self.torrentPath = torrentPath
+        self.targetPath = targetPath
+    }
+
+    /// Hashes the target and compares.
+    public func run(logger: Logger, progress: (@Sendable (_ total: Int64) -> ProgressBar)? = nil) throws(JobError) -> Report {
+        let metainfo = try TorrentFile.load(torrentPath)
+        let map: ExtentMap
+        do {
+            map = try ExtentMap(metainfo: metainfo)
+        } catch {
+            throw JobError(path: torrentPath, error)
+        }
+        let targetSize: Int64
+        do {
+            targetSize = try BlockDevice(path: targetPath).size
+        } catch {
+            throw JobError("\(error)")
+        }
+        if targetSize < map.deviceEnd {
+            logger.warning("target is smaller than the torrent needs: pieces past its end are bad", metadata: [
+                "target": "\(targetPath)", "size": "\(targetSize)", "needed": "\(map.deviceEnd)",
+            ])
+        }
+        let bar = progress?(map.totalLength)
+        let hasher = PieceHasher(path: targetPath, map: map, pieceLength: metainfo.pieceLength, threadCount: threads)
+        let outcomes: [PieceHasher.Outcome]
+        do {
+            outcomes = try hasher.hashAll(progress: bar?.advancer)
+        } catch {
+            throw JobError("\(error)")
+        }
+        bar?.finish()
+        var badPieces: [Int] = []
+        var unreadable: [String: String] = [:]
+        for (index, outcome) in outcomes.enumerated() {
+            switch outcome {
+            case .digest(let digest):
+                if digest != metainfo.pieceHashes[index] { badPieces.append(index) }
+            case .unreadable(let error):
+                badPieces.append(index)
+                unreadable[String(index)] = error.description
+            }
+        }
+        return Report(
+            pieces: outcomes.count, good: outcomes.count - badPieces.count, bad: badPieces.count,
+            badPieces: badPieces, unreadable: unreadable, infoHash: metainfo.infoHash.hex,
+            targetSize: targetSize, neededSize: map.deviceEnd)
+    }
+}

@@ -1,0 +1,29 @@
+import BlockIO
+import Torrent
+
+/// Torrent files on disk.
+public enum TorrentFile {
+    /// Reads and validates the torrent at `path`; errors name the path.
+    public static func load(_ path: String) throws(JobError) -> Metainfo {
+        let bytes: [UInt8]
+        do {
+            bytes = try SmallFile.read(path)
+        } catch {
+            throw JobError("\(error)")
+        }
+        do {
+            return try Metainfo(bytes: bytes)
+        } catch {
+            throw JobError(path: path, error)
+        }
+    }
+
+    /// Writes torrent bytes to `path` atomically.
+    public static func save(_ bytes: [UInt8], to path: String) throws(JobError) {
+        do {
+            try SmallFile.writeAtomically(path, bytes)
+        } catch {
+            throw JobError("\(error)")
+        }
+    }
+}

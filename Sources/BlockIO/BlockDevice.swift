@@ -1,0 +1,98 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+
+/// An open block device or image file: the source or target of a clone. Reads and writes
+/// are positional (pread/pwrite), so one instance may be used from several threads.
+public final class BlockDevice: Sendable {
+    /// What the path is.
+    public enum Kind: String, Sendable {
+        /// A block special file (a disk, a partition, a loop device).
+        case blockDevice = "block device"
+        /// A regular file (an image).
+        case regularFile = "file"
+    }
+
+    /// The path it was opened by.
+    public let path: String
+    /// Block device or regular file.
+    public let kind: Kind
+    /// Size in bytes.
+    public let size: Int64
+    private let fd: Int32
+
+    /// Opens `path` read-only, or read-write when `writable`; anything but a block device or
+    /// a regular file is refused.
+    public init(path: String, writable: Bool = false) throws(SystemError) {
+        let fd = try Sys.open(path, writable ? O_RDWR : O_RDONLY)
+        do throws(SystemError) {
+            let info = try Sys.fstat(fd, path)
+            switch info.st_mode & S_IFMT {
+            case S_IFBLK:
+                kind = .blockDevice
+                size = try Sys.blockDeviceSize(fd, path)
+            case S_IFREG:
+                kind = .regularFile
+                size = Int64(info.st_size)
+            default:
+                throw SystemError("open", path: path, cause: .invalid("is neither a block device nor a regular file"))
+            }
+        } catch {
+            Sys.close(fd)
+            throw error
+        }
+        self.path = path
+        self.fd = fd
+    }
+
+    deinit { Sys.close(fd) }
+
+    /// Fills `buffer` from `offset`; throws `.endOfFile` if the device ends first.
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(SystemError) {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+        try Sys.preadFully(fd, path, base, buffer.count, offset)
+    }
+
+    /// Writes all of `buffer` at `offset`.
+    public func write(_ buffer: UnsafeRawBufferPointer, at offset: Int64) throws(SystemError) {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+        try Sys.pwriteFully(fd, path, base, buffer.count, offset)
+    }
+
+    /// Flushes written data to stable storage.
+    public func sync() throws(SystemError) {
+        try Sys.fsync(fd, path)
+    }
+
+    /// Tells the kernel reads will be sequential, for a larger read-ahead.
+    public func adviseSequential() {
+        Sys.adviseSequential(fd, 0, 0)
+    }
+
+    /// The regions that hold data, as (offset, length) in ascending order: for a sparse file
+    /// the data between holes (SEEK_DATA / SEEK_HOLE), for a device the whole device. Regions
+    /// closer than `mergingGapsBelow` bytes are merged, so that a fragmented image does not
+    /// become a torrent of thousands of tiny files.
+    public func dataRegions(mergingGapsBelow minimumGap: Int64 = 0) throws(SystemError) -> [(offset: Int64, length: Int64)] {
+        guard kind == .regularFile else {
+            return size > 0 ? [(offset: Int64(0), length: size)] : []
+        }
+        var regions: [(offset: Int64, length: Int64)] = []
+        var position: Int64 = 0
+        while position < size {
+            guard let dataStart = try Sys.seek(fd, path, position, ezio_seek_data), dataStart < size else { break }
+            let holeStart = min(try Sys.seek(fd, path, dataStart, ezio_seek_hole) ?? size, size)
+            guard holeStart > dataStart else {
+                throw SystemError("lseek", path: path, cause: .invalid("SEEK_HOLE did not advance past byte \(dataStart)"))
+            }
+            if let last = regions.last, dataStart - (last.offset + last.length) < minimumGap {
+                regions[regions.count - 1].length = holeStart - last.offset
+            } else {
+                regions.append((offset: dataStart, length: holeStart - dataStart))
+            }
+            position = holeStart
+        }
+        return regions
+    }
+}

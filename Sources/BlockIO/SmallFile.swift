@@ -1,0 +1,51 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Whole-file reads and atomic writes for small files such as torrents.
+public enum SmallFile {
+    /// Reads all of `path`; refuses files larger than `limit` bytes (a torrent of a 10 TB
+    /// disk is a few MB, so anything huge is a mistake or an attack).
+    public static func read(_ path: String, limit: Int = 64 << 20) throws(SystemError) -> [UInt8] {
+        let fd = try Sys.open(path, O_RDONLY)
+        defer { Sys.close(fd) }
+        let info = try Sys.fstat(fd, path)
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw SystemError("open", path: path, cause: .invalid("is not a regular file"))
+        }
+        guard info.st_size <= limit else {
+            throw SystemError("read", path: path, cause: .invalid("is \(info.st_size) bytes, more than the \(limit) allowed"))
+        }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        let count = bytes.count
+        if count > 0 {
+            try bytes.withUnsafeMutableBytes { raw in
+                Result { () throws(SystemError) in try Sys.preadFully(fd, path, raw.baseAddress!, count, 0) }
+            }.get()
+        }
+        return bytes
+    }
+
+    /// Writes `bytes` to `path` so that readers see the old file or the whole new one, never
+    /// a part: write a temporary file beside it, fsync, rename over.
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws(SystemError) {
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = try Sys.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        var open = true
+        defer { if open { Sys.close(fd) } }
+        do throws(SystemError) {
+            try bytes.withUnsafeBytes { raw in
+                Result { () throws(SystemError) in
+                    if let base = raw.baseAddress { try Sys.pwriteFully(fd, temporary, base, raw.count, 0) }
+                }
+            }.get()
+            try Sys.fsync(fd, temporary)
+            Sys.close(fd)
+            open = false
+            try Sys.rename(temporary, path)
+        } catch {
+            Sys.unlink(temporary)
+            throw error
+        }
+    }
+}

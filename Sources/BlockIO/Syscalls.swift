@@ -1,0 +1,126 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+
+/// Every system call BlockIO makes, in one place: each retries EINTR, checks its result
+/// (short reads and writes included) and throws a `SystemError` naming the call and path.
+enum Sys {
+    /// Runs `body` until it returns something other than -1/EINTR.
+    @inline(__always)
+    private static func retrying<T: BinaryInteger>(_ call: String, _ path: String, _ body: () -> T) throws(SystemError) -> T {
+        while true {
+            let result = body()
+            if result != -1 { return result }
+            let code = errno
+            if code == EINTR { continue }
+            throw SystemError(call, path: path, cause: .errno(code))
+        }
+    }
+
+    static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0) throws(SystemError) -> Int32 {
+        try retrying("open", path) { Glibc.open(path, flags | O_CLOEXEC, mode) }
+    }
+
+    static func close(_ fd: Int32) {
+        // close must not be retried on Linux: the descriptor is gone even after EINTR.
+        _ = Glibc.close(fd)
+    }
+
+    static func fstat(_ fd: Int32, _ path: String) throws(SystemError) -> Glibc.stat {
+        var info = Glibc.stat()
+        _ = try retrying("fstat", path) { Glibc.fstat(fd, &info) }
+        return info
+    }
+
+    /// Reads exactly `count` bytes at `offset`, or throws `.endOfFile` where the data ends.
+    static func preadFully(_ fd: Int32, _ path: String, _ buffer: UnsafeMutableRawPointer, _ count: Int, _ offset: Int64) throws(SystemError) {
+        var done = 0
+        while done < count {
+            let got = try retrying("pread", path) { Glibc.pread(fd, buffer + done, count - done, off_t(offset) + off_t(done)) }
+            if got == 0 { throw SystemError("pread", path: path, cause: .endOfFile(offset: offset + Int64(done))) }
+            done += got
+        }
+    }
+
+    /// Writes exactly `count` bytes at `offset`; a write that stops making progress throws.
+    static func pwriteFully(_ fd: Int32, _ path: String, _ buffer: UnsafeRawPointer, _ count: Int, _ offset: Int64) throws(SystemError) {
+        var done = 0
+        while done < count {
+            let put = try retrying("pwrite", path) { Glibc.pwrite(fd, buffer + done, count - done, off_t(offset) + off_t(done)) }
+            if put == 0 {
+                throw SystemError("pwrite", path: path, cause: .shortWrite(offset: offset, written: done, requested: count))
+            }
+            done += put
+        }
+    }
+
+    /// `lseek` with SEEK_DATA / SEEK_HOLE; returns nil where the call says ENXIO (no more
+    /// data after `offset`).
+    static func seek(_ fd: Int32, _ path: String, _ offset: Int64, _ whence: Int32) throws(SystemError) -> Int64? {
+        let result = Glibc.lseek(fd, off_t(offset), whence)
+        if result == -1 {
+            if errno == ENXIO { return nil }
+            throw SystemError("lseek", path: path, cause: .errno(errno))
+        }
+        return Int64(result)
+    }
+
+    static func fsync(_ fd: Int32, _ path: String) throws(SystemError) {
+        _ = try retrying("fsync", path) { Glibc.fsync(fd) }
+    }
+
+    static func rename(_ from: String, _ to: String) throws(SystemError) {
+        _ = try retrying("rename", to) { Glibc.rename(from, to) }
+    }
+
+    static func unlink(_ path: String) {
+        _ = Glibc.unlink(path)
+    }
+
+    /// Hints the kernel that reads will be sequential, for larger read-ahead. Advisory: a
+    /// refusal changes nothing, so errors are ignored.
+    static func adviseSequential(_ fd: Int32, _ offset: Int64, _ length: Int64) {
+        _ = posix_fadvise(fd, off_t(offset), off_t(length), POSIX_FADV_SEQUENTIAL)
+    }
+
+    static func blockDeviceSize(_ fd: Int32, _ path: String) throws(SystemError) -> Int64 {
+        var size: UInt64 = 0
+        _ = try retrying("ioctl(BLKGETSIZE64)", path) { ezio_blkgetsize64(fd, &size) }
+        return Int64(size)
+    }
+
+    static func logicalSectorSize(_ fd: Int32, _ path: String) throws(SystemError) -> Int {
+        var size: Int32 = 0
+        _ = try retrying("ioctl(BLKSSZGET)", path) { ezio_blksszget(fd, &size) }
+        return Int(size)
+    }
+
+    static func isReadOnlyDevice(_ fd: Int32, _ path: String) throws(SystemError) -> Bool {
+        var flag: Int32 = 0
+        _ = try retrying("ioctl(BLKROGET)", path) { ezio_blkroget(fd, &flag) }
+        return flag != 0
+    }
+
+    static func alignedAllocate(_ path: String, alignment: Int, size: Int) throws(SystemError) -> UnsafeMutableRawPointer {
+        var pointer: UnsafeMutableRawPointer? = nil
+        let result = posix_memalign(&pointer, alignment, size)
+        guard result == 0, let pointer else {
+            throw SystemError("posix_memalign", path: path, cause: .errno(result))
+        }
+        return pointer
+    }
+}
+
+import CURing
+
+extension Sys {
+    /// Sets up and tears down a small io_uring; throws with the errno the kernel gave where
+    /// it refuses (old kernel, seccomp, `kernel.io_uring_disabled`).
+    static func ioUringProbe() throws(SystemError) {
+        var ring = io_uring()
+        let result = io_uring_queue_init(8, &ring, 0)
+        guard result == 0 else { throw SystemError("io_uring_queue_init", path: "-", cause: .errno(-result)) }
+        io_uring_queue_exit(&ring)
+    }
+}

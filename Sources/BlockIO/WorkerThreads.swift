@@ -1,0 +1,40 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Dedicated OS threads for blocking disk I/O and hashing, so that such work never occupies
+/// Swift's cooperative pool (which has one thread per core and would stall every task).
+public enum WorkerThreads {
+    /// Number of threads to use for CPU-bound work: one per online core.
+    public static var coreCount: Int {
+        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+
+    /// Runs `body(index)` on `count` new threads and returns when all have finished.
+    public static func run(count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        precondition(count > 0)
+        var threads: [pthread_t] = []
+        threads.reserveCapacity(count)
+        for index in 0..<count {
+            let box = Unmanaged.passRetained(Job { body(index) })
+            var thread = pthread_t()
+            let result = pthread_create(&thread, nil, { raw in
+                let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
+                job.work()
+                return nil
+            }, box.toOpaque())
+            if result != 0 {
+                // No thread: do the work here rather than lose it.
+                box.takeRetainedValue().work()
+            } else {
+                threads.append(thread)
+            }
+        }
+        for thread in threads { pthread_join(thread, nil) }
+    }
+
+    private final class Job: Sendable {
+        let work: @Sendable () -> Void
+        init(_ work: @escaping @Sendable () -> Void) { self.work = work }
+    }
+}

@@ -1,0 +1,33 @@
+#define _GNU_SOURCE
+#include "CLinux.h"
+
+#include <stddef.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/fs.h>
+
+// ioctl is variadic and its request numbers are function-like macros: neither imports
+// into Swift, so each request gets a typed, non-variadic wrapper here.
+
+int ezio_blkgetsize64(int fd, uint64_t *size) { return ioctl(fd, BLKGETSIZE64, size); }
+
+int ezio_blksszget(int fd, int *size) { return ioctl(fd, BLKSSZGET, size); }
+
+int ezio_blkpbszget(int fd, unsigned int *size) { return ioctl(fd, BLKPBSZGET, size); }
+
+int ezio_blkroget(int fd, int *readonly) { return ioctl(fd, BLKROGET, readonly); }
+
+int ezio_blkdiscard(int fd, uint64_t start, uint64_t length) {
+    uint64_t range[2] = {start, length};
+    return ioctl(fd, BLKDISCARD, range);
+}
+
+int ezio_blkzeroout(int fd, uint64_t start, uint64_t length) {
+    uint64_t range[2] = {start, length};
+    return ioctl(fd, BLKZEROOUT, range);
+}
+
+int ezio_blkflsbuf(int fd) { return ioctl(fd, BLKFLSBUF, 0); }
+
+const int ezio_seek_data = SEEK_DATA;
+const int ezio_seek_hole = SEEK_HOLE;

@@ -1,0 +1,32 @@
+#ifndef EZIO_CLINUX_H
+#define EZIO_CLINUX_H
+
+#include <stdint.h>
+
+/// Size in bytes of the block device open on `fd` (ioctl BLKGETSIZE64).
+/// Returns 0 on success, -1 with errno set on failure.
+int ezio_blkgetsize64(int fd, uint64_t *size);
+
+/// Logical sector size of the block device open on `fd` (ioctl BLKSSZGET).
+int ezio_blksszget(int fd, int *size);
+
+/// Physical sector size of the block device open on `fd` (ioctl BLKPBSZGET).
+int ezio_blkpbszget(int fd, unsigned int *size);
+
+/// Read-only flag of the block device open on `fd` (ioctl BLKROGET).
+int ezio_blkroget(int fd, int *readonly);
+
+/// Discards the byte range [start, start+length) of the block device (ioctl BLKDISCARD).
+int ezio_blkdiscard(int fd, uint64_t start, uint64_t length);
+
+/// Zeroes the byte range [start, start+length) of the block device (ioctl BLKZEROOUT).
+int ezio_blkzeroout(int fd, uint64_t start, uint64_t length);
+
+/// Flushes the buffer cache of the block device (ioctl BLKFLSBUF).
+int ezio_blkflsbuf(int fd);
+
+/// SEEK_DATA and SEEK_HOLE, which Glibc only defines under _GNU_SOURCE.
+extern const int ezio_seek_data;
+extern const int ezio_seek_hole;
+
+#endif

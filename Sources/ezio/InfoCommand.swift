@@ -1,0 +1,30 @@
+import Appliance
+import ArgumentParser
+import Foundation
+
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Show a torrent's info-hash, name, pieces, extents and trackers."
+    )
+
+    @Argument(help: "The torrent file.")
+    var torrent: String
+
+    @Flag(help: "Print JSON (keys: info_hash, name, piece_length, piece_count, total_length, extent_count, trackers).")
+    var json = false
+
+    func run() throws {
+        let summary = TorrentSummary(try TorrentFile.load(torrent))
+        print(json ? try JSONOutput.encode(summary) : summary.text)
+    }
+}
+
+/// JSON for scripts: sorted keys, one document per run.
+enum JSONOutput {
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
