@@ -5,7 +5,8 @@ import Glibc
 /// Whole-file reads and atomic writes for small files such as torrents.
 public enum SmallFile {
     /// Reads all of `path`; refuses files larger than `limit` bytes (a torrent of a 10 TB
-    /// disk is a few MB, so anything huge is a mistake or an attack).
+    /// disk is a few MB, so anything huge is a mistake or an attack). Reads until end of
+    /// file rather than trusting the size, which is 0 for /proc and /sys files.
     public static func read(_ path: String, limit: Int = 64 << 20) throws(SystemError) -> [UInt8] {
         let fd = try Sys.open(path, O_RDONLY)
         defer { Sys.close(fd) }
@@ -16,14 +17,18 @@ public enum SmallFile {
         guard info.st_size <= limit else {
             throw SystemError("read", path: path, cause: .invalid("is \(info.st_size) bytes, more than the \(limit) allowed"))
         }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        let count = bytes.count
-        if count > 0 {
-            try bytes.withUnsafeMutableBytes { raw in
-                Result { () throws(SystemError) in try Sys.preadFully(fd, path, raw.baseAddress!, count, 0) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let count = try chunk.withUnsafeMutableBytes { raw in
+                Result { () throws(SystemError) in try Sys.read(fd, path, raw.baseAddress!, raw.count) }
             }.get()
+            if count == 0 { return bytes }
+            guard bytes.count + count <= limit else {
+                throw SystemError("read", path: path, cause: .invalid("is more than the \(limit) bytes allowed"))
+            }
+            bytes += chunk[..<count]
         }
-        return bytes
     }
 
     /// Writes `bytes` to `path` so that readers see the old file or the whole new one, never

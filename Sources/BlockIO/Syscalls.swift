@@ -33,6 +33,11 @@ enum Sys {
         return info
     }
 
+    /// Reads up to `count` bytes at the file position; 0 means end of file.
+    static func read(_ fd: Int32, _ path: String, _ buffer: UnsafeMutableRawPointer, _ count: Int) throws(SystemError) -> Int {
+        try retrying("read", path) { Glibc.read(fd, buffer, count) }
+    }
+
     /// Reads exactly `count` bytes at `offset`, or throws `.endOfFile` where the data ends.
     static func preadFully(_ fd: Int32, _ path: String, _ buffer: UnsafeMutableRawPointer, _ count: Int, _ offset: Int64) throws(SystemError) {
         var done = 0
