@@ -46,10 +46,12 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "TorrentTests", dependencies: ["Torrent"]),
-        .testTarget(name: "BlockIOTests", dependencies: ["BlockIO", "Torrent"]),
-        .testTarget(name: "ApplianceTests", dependencies: ["Appliance", "Torrent", "BlockIO"]),
+        // Helpers shared by the test targets: seeded randomness, input mutation, scratch folders.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "TorrentTests", dependencies: ["Torrent", "TestSupport"]),
+        .testTarget(name: "BlockIOTests", dependencies: ["BlockIO", "Torrent", "TestSupport"]),
+        .testTarget(name: "ApplianceTests", dependencies: ["Appliance", "Torrent", "BlockIO", "TestSupport"]),
         // Runs the built `ezio` binary against real tools: loop devices, partclone, python3-libtorrent.
-        .testTarget(name: "IntegrationTests", dependencies: ["ezio", "Torrent"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["ezio", "Torrent", "TestSupport"]),
     ]
 )

@@ -1,15 +1,17 @@
 import Testing
+import TestSupport
 @testable import BlockIO
 
 @Suite struct BlockDeviceTests {
     @Test func dataRegionsOfASparseFile() throws {
         let mib: Int64 = 1 << 20
-        let file = TemporaryFile("sparse")
-        file.truncate(to: 64 << 20)
-        file.write(patternBytes(1 << 20, seed: 1), at: 4 << 20)
-        file.write(patternBytes(4096, seed: 2), at: 5 << 20 + 8192)   // 8 KiB hole before it
-        file.write(patternBytes(4096, seed: 3), at: 40 << 20)
-        let device = try BlockDevice(path: file.path)
+        let scratch = ScratchFolder("sparse")
+        let path = scratch.file("f")
+        scratch.truncate("f", to: 64 << 20)
+        scratch.write("f", patternBytes(1 << 20, seed: 1), at: 4 << 20)
+        scratch.write("f", patternBytes(4096, seed: 2), at: 5 << 20 + 8192)   // 8 KiB hole before it
+        scratch.write("f", patternBytes(4096, seed: 3), at: 40 << 20)
+        let device = try BlockDevice(path: path)
         #expect(device.kind == .regularFile)
         #expect(device.size == 64 << 20)
         let exact = try device.dataRegions()
@@ -22,9 +24,10 @@ import Testing
     }
 
     @Test func readsAndWritesAtOffsets() throws {
-        let file = TemporaryFile("rw")
-        file.truncate(to: 1 << 16)
-        let device = try BlockDevice(path: file.path, writable: true)
+        let scratch = ScratchFolder("rw")
+        let path = scratch.file("f")
+        scratch.truncate("f", to: 1 << 16)
+        let device = try BlockDevice(path: path, writable: true)
         let data = patternBytes(5000, seed: 9)
         try data.withUnsafeBytes { try device.write($0, at: 1234) }
         try device.sync()
@@ -34,15 +37,16 @@ import Testing
     }
 
     @Test func readingPastTheEndNamesTheCallPathAndOffset() throws {
-        let file = TemporaryFile("short")
-        file.write(patternBytes(100, seed: 4), at: 0)
-        let device = try BlockDevice(path: file.path)
+        let scratch = ScratchFolder("short")
+        let path = scratch.file("f")
+        scratch.write("f", patternBytes(100, seed: 4), at: 0)
+        let device = try BlockDevice(path: path)
         var buffer = [UInt8](repeating: 0, count: 200)
         let error = try #require(throws: SystemError.self) {
             try buffer.withUnsafeMutableBytes { try device.read(into: $0, at: 0) }
         }
         #expect(error.cause == .endOfFile(offset: 100))
-        #expect(error.description == "pread \(file.path): unexpected end of data at byte 100")
+        #expect(error.description == "pread \(path): unexpected end of data at byte 100")
     }
 
     @Test func openErrorsNameTheCallAndPath() throws {

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import Torrent
 @testable import BlockIO
 
@@ -7,17 +8,18 @@ import Torrent
     /// whatever the number of threads and the chunk size.
     @Test(arguments: [(1, 4096), (2, 4096), (3, 1 << 20), (8, 12_288)])
     func hashesPiecesAcrossExtents(threads: Int, chunk: Int) throws {
-        let file = TemporaryFile("hash")
+        let scratch = ScratchFolder("hash")
+        let path = scratch.file("f")
         let extents: [(offset: Int64, length: Int64)] = [(0, 70_000), (200_000, 33_333), (300_000, 100_000)]
         var stream: [UInt8] = []
         for (index, extent) in extents.enumerated() {
             let data = patternBytes(Int(extent.length), seed: UInt64(index))
-            file.write(data, at: extent.offset)
+            scratch.write("f", data, at: extent.offset)
             stream += data
         }
         let pieceLength = 32_768
         let map = try ExtentMap(deviceExtents: extents)
-        let hasher = PieceHasher(path: file.path, map: map, pieceLength: pieceLength, threadCount: threads, chunkSize: chunk)
+        let hasher = PieceHasher(path: path, map: map, pieceLength: pieceLength, threadCount: threads, chunkSize: chunk)
         let outcomes = try hasher.hashAll()
         let expected = stride(from: 0, to: stream.count, by: pieceLength).map {
             PieceHasher.Outcome.digest(SHA1Digest.hash(stream[$0..<min($0 + pieceLength, stream.count)]))
@@ -26,17 +28,18 @@ import Torrent
     }
 
     @Test func piecesPastTheEndAreUnreadableAndTheRestGood() throws {
-        let file = TemporaryFile("cut")
+        let scratch = ScratchFolder("cut")
+        let path = scratch.file("f")
         let data = patternBytes(100_000, seed: 7)
-        file.write(data, at: 0)
+        scratch.write("f", data, at: 0)
         let map = try ExtentMap(deviceExtents: [(0, 100_000)])
-        file.truncate(to: 50_000)
-        let outcomes = try PieceHasher(path: file.path, map: map, pieceLength: 16_384, threadCount: 2).hashAll()
+        scratch.truncate("f", to: 50_000)
+        let outcomes = try PieceHasher(path: path, map: map, pieceLength: 16_384, threadCount: 2).hashAll()
         #expect(outcomes.count == 7)
         for index in 0..<3 {
             #expect(outcomes[index] == .digest(SHA1Digest.hash(data[index * 16_384..<(index + 1) * 16_384])))
         }
-        #expect(outcomes[3] == .unreadable(SystemError("pread", path: file.path, cause: .endOfFile(offset: 50_000))))
+        #expect(outcomes[3] == .unreadable(SystemError("pread", path: path, cause: .endOfFile(offset: 50_000))))
         for index in 4..<7 {
             guard case .unreadable = outcomes[index] else {
                 Issue.record("piece \(index) should be unreadable")
@@ -46,11 +49,12 @@ import Torrent
     }
 
     @Test func reportsProgressForEveryByte() throws {
-        let file = TemporaryFile("progress")
-        file.write(patternBytes(100_000, seed: 8), at: 0)
+        let scratch = ScratchFolder("progress")
+        let path = scratch.file("f")
+        scratch.write("f", patternBytes(100_000, seed: 8), at: 0)
         let map = try ExtentMap(deviceExtents: [(0, 100_000)])
         let total = ProgressTotal()
-        _ = try PieceHasher(path: file.path, map: map, pieceLength: 16_384, threadCount: 2).hashAll { total.add($0) }
+        _ = try PieceHasher(path: path, map: map, pieceLength: 16_384, threadCount: 2).hashAll { total.add($0) }
         #expect(total.value == 100_000)
     }
 }

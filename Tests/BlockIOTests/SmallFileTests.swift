@@ -1,19 +1,22 @@
 import Testing
+import TestSupport
 @testable import BlockIO
 
 @Suite struct SmallFileTests {
     @Test func writesAtomicallyAndReadsBack() throws {
-        let file = TemporaryFile("small")
-        try SmallFile.writeAtomically(file.path, Array("first".utf8))
-        try SmallFile.writeAtomically(file.path, Array("second".utf8))
-        #expect(try SmallFile.read(file.path) == Array("second".utf8))
+        let scratch = ScratchFolder("small")
+        let path = scratch.file("f")
+        try SmallFile.writeAtomically(path, Array("first".utf8))
+        try SmallFile.writeAtomically(path, Array("second".utf8))
+        #expect(try SmallFile.read(path) == Array("second".utf8))
     }
 
     @Test func refusesFilesOverTheLimit() throws {
-        let file = TemporaryFile("big")
-        file.write([UInt8](repeating: 1, count: 2000), at: 0)
-        let error = try #require(throws: SystemError.self) { try SmallFile.read(file.path, limit: 1000) }
-        #expect(error.description == "read \(file.path): is 2000 bytes, more than the 1000 allowed")
+        let scratch = ScratchFolder("big")
+        let path = scratch.file("f")
+        scratch.write("f", [UInt8](repeating: 1, count: 2000), at: 0)
+        let error = try #require(throws: SystemError.self) { try SmallFile.read(path, limit: 1000) }
+        #expect(error.description == "read \(path): is 2000 bytes, more than the 1000 allowed")
     }
 
     @Test func writeIntoAMissingFolderFailsCleanly() {
