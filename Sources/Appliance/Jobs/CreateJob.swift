@@ -113,8 +113,11 @@ public struct CreateJob: Sendable {
             throw JobError("\(error)")
         }
         guard map.totalLength > 0 else { throw JobError("\(path): holds no data (empty or entirely sparse)") }
-        let bar = progress?(map.totalLength)
         let hasher = PieceHasher(path: path, map: map, pieceLength: pieceLength, threadCount: threads)
+        logger.debug("hashing", metadata: [
+            "pieces": "\(hasher.layout.pieceCount)", "piece_length": "\(pieceLength)", "threads": "\(hasher.threadCount)",
+        ])
+        let bar = progress?(map.totalLength)
         let outcomes: [PieceHasher.Outcome]
         do {
             outcomes = try hasher.hashAll(progress: bar?.advancer)

@@ -69,8 +69,11 @@ public struct VerifyJob: Sendable {
                 "target": "\(targetPath)", "size": "\(targetSize)", "needed": "\(map.deviceEnd)",
             ])
         }
-        let bar = progress?(map.totalLength)
         let hasher = PieceHasher(path: targetPath, map: map, pieceLength: metainfo.pieceLength, threadCount: threads)
+        logger.debug("verifying", metadata: [
+            "pieces": "\(metainfo.pieceCount)", "extents": "\(map.extents.count)", "threads": "\(hasher.threadCount)",
+        ])
+        let bar = progress?(map.totalLength)
         let outcomes: [PieceHasher.Outcome]
         do {
             outcomes = try hasher.hashAll(progress: bar?.advancer)
