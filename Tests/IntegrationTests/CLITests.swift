@@ -90,4 +90,16 @@ struct CLITests {
         let wrong = try Command.run(arguments, environment: ["EZIO_LOG_LEVEL": "loud"])
         #expect(wrong.status == 0 && wrong.stderr.contains("EZIO_LOG_LEVEL=loud is not trace/debug/info/warn/error; using info"))
     }
+
+    @Test func progressBarShowsOnlyOnATerminal() throws {
+        let scratch = ScratchFolder("cli-progress")
+        scratch.write("disk.img", patternBytes(3 << 20, seed: 7))
+        let create = "\(Integration.ezio) create \(scratch.file("disk.img")) -o \(scratch.file("d.torrent")) --piece-size 1M"
+        // script(1) runs the command on a pseudo-terminal and copies what it printed.
+        let terminal = try Command.run(["/usr/bin/script", "-qec", create, "/dev/null"], environment: ["EZIO_LOG_LEVEL": "error"])
+        #expect(terminal.status == 0, "\(terminal.stdout)")
+        #expect(terminal.stdout.contains("hashing [##############################] 100% 3.0 MiB"))
+        let pipe = try Command.run(create.split(separator: " ").map(String.init), environment: ["EZIO_LOG_LEVEL": "error"])
+        #expect(pipe.status == 0 && pipe.stderr.isEmpty)
+    }
 }

@@ -41,7 +41,7 @@ struct PartcloneInteropTests {
                 let path = mount.point + "/" + name
                 try FileManager.default.createDirectory(
                     atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                FileManager.default.createFile(atPath: path, contents: Data(random.bytes(size)))
+                try Data(random.bytes(size)).write(to: URL(fileURLWithPath: path))
             }
             try mount.unmount()
         }
@@ -62,7 +62,7 @@ struct PartcloneInteropTests {
                                          "--tracker", "http://10.0.0.1:6969/announce", "--creator", "CloneZilla"])
         let ourHash = String(created.prefix(40))
 
-        FileManager.default.createFile(atPath: scratch.file("reference.py"), contents: Data(referenceScript.utf8))
+        try Data(referenceScript.utf8).write(to: URL(fileURLWithPath: scratch.file("reference.py")))
         let reference = try Command.check(["/usr/bin/python3", scratch.file("reference.py"), info, "sda1", scratch.file("sda1.torrent")])
             .split(separator: " ").map(String.init)
         #expect(reference.count == 4)

@@ -12,7 +12,7 @@ public final class ScratchFolder: @unchecked Sendable {
     public init(_ label: String = "test") {
         var template = Array("/tmp/ezio-\(label)-XXXXXX".utf8CString)
         precondition(template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) } != nil, "mkdtemp failed")
-        path = String(cString: template)
+        path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     deinit { Self.removeTree(path) }

@@ -113,18 +113,8 @@ public struct CreateJob: Sendable {
             throw JobError("\(error)")
         }
         guard map.totalLength > 0 else { throw JobError("\(path): holds no data (empty or entirely sparse)") }
-        let hasher = PieceHasher(path: path, map: map, pieceLength: pieceLength, threadCount: threads)
-        logger.debug("hashing", metadata: [
-            "pieces": "\(hasher.layout.pieceCount)", "piece_length": "\(pieceLength)", "threads": "\(hasher.threadCount)",
-        ])
-        let bar = progress?(map.totalLength)
-        let outcomes: [PieceHasher.Outcome]
-        do {
-            outcomes = try hasher.hashAll(progress: bar?.advancer)
-        } catch {
-            throw JobError("\(error)")
-        }
-        bar?.finish()
+        let outcomes = try PieceHasher(path: path, map: map, pieceLength: pieceLength, threadCount: threads)
+            .run("hashing", logger: logger, progress: progress)
         var hashes: [SHA1Digest] = []
         hashes.reserveCapacity(outcomes.count)
         for (index, outcome) in outcomes.enumerated() {

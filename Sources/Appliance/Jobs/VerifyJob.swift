@@ -69,18 +69,8 @@ public struct VerifyJob: Sendable {
                 "target": "\(targetPath)", "size": "\(targetSize)", "needed": "\(map.deviceEnd)",
             ])
         }
-        let hasher = PieceHasher(path: targetPath, map: map, pieceLength: metainfo.pieceLength, threadCount: threads)
-        logger.debug("verifying", metadata: [
-            "pieces": "\(metainfo.pieceCount)", "extents": "\(map.extents.count)", "threads": "\(hasher.threadCount)",
-        ])
-        let bar = progress?(map.totalLength)
-        let outcomes: [PieceHasher.Outcome]
-        do {
-            outcomes = try hasher.hashAll(progress: bar?.advancer)
-        } catch {
-            throw JobError("\(error)")
-        }
-        bar?.finish()
+        let outcomes = try PieceHasher(path: targetPath, map: map, pieceLength: metainfo.pieceLength, threadCount: threads)
+            .run("verifying", logger: logger, progress: progress)
         var badPieces: [Int] = []
         var unreadable: [String: String] = [:]
         for (index, outcome) in outcomes.enumerated() {

@@ -1,0 +1,24 @@
+import BlockIO
+import Logging
+
+extension PieceHasher {
+    /// Hashes every piece the way the jobs do: logs what it is about to do, shows a progress
+    /// bar when the caller gives one, and turns a failure to open the source into a JobError.
+    func run(
+        _ action: String, logger: Logger, progress: (@Sendable (_ total: Int64) -> ProgressBar)?
+    ) throws(JobError) -> [Outcome] {
+        logger.debug("\(action)", metadata: [
+            "path": "\(path)", "pieces": "\(layout.pieceCount)", "piece_length": "\(layout.pieceLength)",
+            "extents": "\(map.extents.count)", "threads": "\(threadCount)",
+        ])
+        let bar = progress?(map.totalLength)
+        let outcomes: [Outcome]
+        do {
+            outcomes = try hashAll(progress: bar?.advancer)
+        } catch {
+            throw JobError("\(error)")
+        }
+        bar?.finish()
+        return outcomes
+    }
+}
