@@ -29,6 +29,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Block device discovery through libudev (sysfs underneath, so it works without udevd).
+        .target(name: "Devices", dependencies: ["CUdev"]),
         // What a user runs: create, info and verify jobs.
         .target(
             name: "Appliance",
@@ -50,6 +52,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TorrentTests", dependencies: ["Torrent", "TestSupport"]),
         .testTarget(name: "BlockIOTests", dependencies: ["BlockIO", "Torrent", "TestSupport"]),
+        .testTarget(name: "DevicesTests", dependencies: ["Devices", "TestSupport"]),
         .testTarget(name: "ApplianceTests", dependencies: ["Appliance", "Torrent", "BlockIO", "TestSupport"]),
         // Runs the built `ezio` binary against real tools: loop devices, partclone, python3-libtorrent.
         .testTarget(name: "IntegrationTests", dependencies: ["ezio", "Torrent", "TestSupport"]),
