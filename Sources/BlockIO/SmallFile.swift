@@ -32,8 +32,12 @@ public enum SmallFile {
     }
 
     /// Writes `bytes` to `path` so that readers see the old file or the whole new one, never
-    /// a part: write a temporary file beside it, fsync, rename over.
+    /// a part: write a temporary file beside it, fsync, rename over. Only a regular file is
+    /// ever replaced: renaming over a device node would take the device's name away.
     public static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws(SystemError) {
+        if let existing = try Sys.statIfPresent(path), existing.st_mode & S_IFMT != S_IFREG {
+            throw SystemError("rename", path: path, cause: .invalid("exists and is not a regular file; refusing to replace it"))
+        }
         let temporary = path + ".tmp-\(getpid())"
         let fd = try Sys.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         var open = true
@@ -52,5 +56,19 @@ public enum SmallFile {
             Sys.unlink(temporary)
             throw error
         }
+    }
+}
+
+/// Which file a path names (device and inode), to tell when two paths are the same file.
+public struct FileIdentity: Sendable, Hashable {
+    /// `st_dev`.
+    public var device: UInt64
+    /// `st_ino`.
+    public var inode: UInt64
+
+    /// The identity of the file at `path`, or nil when there is none.
+    public static func of(_ path: String) throws(SystemError) -> FileIdentity? {
+        guard let info = try Sys.statIfPresent(path) else { return nil }
+        return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
     }
 }

@@ -33,6 +33,19 @@ enum Sys {
         return info
     }
 
+    /// `stat` of `path`, or nil when nothing is there (ENOENT).
+    static func statIfPresent(_ path: String) throws(SystemError) -> Glibc.stat? {
+        var info = Glibc.stat()
+        while fstatat(AT_FDCWD, path, &info, 0) == -1 {
+            switch errno {
+            case EINTR: continue
+            case ENOENT: return nil
+            case let code: throw SystemError("fstatat", path: path, cause: .errno(code))
+            }
+        }
+        return info
+    }
+
     /// Reads up to `count` bytes at the file position; 0 means end of file.
     static func read(_ fd: Int32, _ path: String, _ buffer: UnsafeMutableRawPointer, _ count: Int) throws(SystemError) -> Int {
         try retrying("read", path) { Glibc.read(fd, buffer, count) }

@@ -63,6 +63,8 @@ struct CLITests {
             (["create", scratch.file("missing.img"), "-o", scratch.file("x.torrent")], 1, "ezio create: error: open \(scratch.file("missing.img")): No such file or directory (errno 2)"),
             (["create", scratch.file("disk.img"), "-o", scratch.file("x.torrent"), "--piece-size", "1000"], 1, "ezio create: error: --piece-size must be a power of two"),
             (["create", scratch.file("disk.img"), "-o", "/nonexistent/x.torrent"], 1, "ezio create: error: open /nonexistent/x.torrent.tmp-"),
+            (["create", scratch.file("disk.img"), "-o", scratch.file("disk.img")], 1, "ezio create: error: -o \(scratch.file("disk.img")) is the input \(scratch.file("disk.img")); refusing to overwrite it"),
+            (["create", scratch.file("disk.img"), "-o", "/dev/null"], 1, "ezio create: error: rename /dev/null: exists and is not a regular file; refusing to replace it"),
         ]
         for (arguments, status, prefix) in cases {
             let result = try Command.run([Integration.ezio] + arguments, environment: ["EZIO_LOG_LEVEL": "error"])
@@ -70,6 +72,8 @@ struct CLITests {
             #expect(result.stderr.hasPrefix(prefix), "\(arguments): \(result.stderr)")
             #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
         }
+        // The refused outputs are untouched.
+        #expect(scratch.read("disk.img") == patternBytes(100_000, seed: 5))
         // Usage errors come from the argument parser, also non-zero.
         let usage = try Command.run([Integration.ezio, "create", "-o", scratch.file("x.torrent")])
         #expect(usage.status != 0)

@@ -51,6 +51,7 @@ public struct CreateJob: Sendable {
 
     /// Builds and writes the torrent; returns what was written.
     public func run(logger: Logger, progress: (@Sendable (_ total: Int64) -> ProgressBar)? = nil) throws(JobError) -> Metainfo {
+        try refuseOutputOverInput()
         var builder: TorrentBuilder
         switch input {
         case .partcloneInfo(let path):
@@ -88,6 +89,24 @@ public struct CreateJob: Sendable {
         try TorrentFile.save(encoded.bytes, to: output)
         logger.info("wrote torrent", metadata: ["path": "\(output)", "info_hash": "\(encoded.metainfo.infoHash)"])
         return encoded.metainfo
+    }
+
+    /// `-o` naming the source image or the torrent.info would destroy the input when the
+    /// torrent is renamed over it.
+    private func refuseOutputOverInput() throws(JobError) {
+        let inputPath: String
+        switch input {
+        case .partcloneInfo(let path), .source(let path): inputPath = path
+        }
+        do {
+            if let out = try FileIdentity.of(output), out == (try FileIdentity.of(inputPath)) {
+                throw JobError("-o \(output) is the input \(inputPath); refusing to overwrite it")
+            }
+        } catch let error as JobError {
+            throw error
+        } catch {
+            throw JobError("\(error)")
+        }
     }
 
     private func hashSource(_ path: String, logger: Logger, progress: (@Sendable (Int64) -> ProgressBar)?) throws(JobError) -> TorrentBuilder {
