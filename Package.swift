@@ -9,6 +9,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // C shims: ioctl numbers and non-variadic ioctl wrappers Swift cannot import.
@@ -20,6 +22,12 @@ let package = Package(
 
         // Pure data: bencode, metainfo, info-hash, EZIO extent layout, partclone torrent.info.
         .target(name: "Torrent", dependencies: ["CCrypto"]),
+        // Pure protocol: wire messages and codec, handshakes, tracker codec, piece picker.
+        // No sockets, no files (NIOCore only for ByteBuffer and the decoder protocol).
+        .target(
+            name: "PeerProtocol",
+            dependencies: ["Torrent", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         // The only place that touches devices and files: system calls, block devices,
         // extent-mapped reads, the hashing threads.
         .target(
