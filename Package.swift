@@ -59,6 +59,10 @@ let package = Package(
         // Helpers shared by the test targets: seeded randomness, input mutation, scratch folders.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TorrentTests", dependencies: ["Torrent", "TestSupport"]),
+        .testTarget(
+            name: "PeerProtocolTests",
+            dependencies: ["PeerProtocol", "Torrent", .product(name: "NIOTestUtils", package: "swift-nio")]
+        ),
         .testTarget(name: "BlockIOTests", dependencies: ["BlockIO", "Torrent", "TestSupport"]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "TestSupport"]),
         .testTarget(name: "ApplianceTests", dependencies: ["Appliance", "Torrent", "BlockIO", "TestSupport"]),

@@ -1,0 +1,53 @@
+import Testing
+import Torrent
+@testable import PeerProtocol
+
+@Suite struct TrackerCodecTests {
+    let infoHash = SHA1Digest(hex: "12345678901234567890abcdefabcdef12345678")!
+    let peerID = PeerID(bytes: Array("-EZ0100-abcdefghijkl".utf8))!
+
+    @Test func announceURLPercentEncodesBinary() throws {
+        let request = AnnounceRequest(infoHash: infoHash, peerID: peerID, port: 6881, uploaded: 1, downloaded: 2, left: 3, event: .started)
+        let url = request.url(base: "http://10.0.0.1:6969/announce")
+        #expect(url == "http://10.0.0.1:6969/announce?info_hash=%124Vx%90%124Vx%90%AB%CD%EF%AB%CD%EF%124Vx&peer_id=-EZ0100-abcdefghijkl&port=6881&uploaded=1&downloaded=2&left=3&compact=1&numwant=200&event=started")
+        #expect(request.url(base: "http://t/a?key=1").hasPrefix("http://t/a?key=1&info_hash="))
+        let query = String(url.split(separator: "?")[1])
+        #expect(try AnnounceRequest(query: query) == request)
+    }
+
+    @Test func badAnnouncesAreRefused() {
+        #expect(throws: TrackerError.badRequest("missing info_hash")) { try AnnounceRequest(query: "port=1") }
+        #expect(throws: TrackerError.badRequest("info_hash is not 20 bytes")) { try AnnounceRequest(query: "info_hash=abc&peer_id=x&port=1") }
+        #expect(throws: TrackerError.badRequest("bad percent escape")) { try AnnounceRequest(query: "info_hash=%zz") }
+    }
+
+    @Test func compactAndDictionaryPeers() throws {
+        // BEP 23: 10.0.0.1:6881 and 192.168.1.20:51413.
+        let compact = Array("d8:intervali60e5:peers12:".utf8) + [10, 0, 0, 1, 0x1a, 0xe1, 192, 168, 1, 20, 0xc8, 0xd5] + Array("e".utf8)
+        let response = try AnnounceResponse(bencoded: compact)
+        #expect(response.interval == 60)
+        #expect(response.peers == [PeerAddress(host: "10.0.0.1", port: 6881), PeerAddress(host: "192.168.1.20", port: 51413)])
+        #expect(response.encode(compact: true) == compact)
+        let list = try AnnounceResponse(bencoded: Array("d8:intervali30e5:peersld2:ip9:127.0.0.14:porti7000eeee".utf8))
+        #expect(list.peers == [PeerAddress(host: "127.0.0.1", port: 7000)])
+        #expect(try AnnounceResponse(bencoded: response.encode(compact: false)) == response)
+    }
+
+    @Test func failuresAndBadResponses() {
+        #expect(throws: TrackerError.failure("unregistered torrent")) {
+            try AnnounceResponse(bencoded: Array("d14:failure reason20:unregistered torrente".utf8))
+        }
+        #expect(throws: TrackerError.badResponse("missing or invalid interval")) { try AnnounceResponse(bencoded: Array("de".utf8)) }
+        #expect(throws: TrackerError.badResponse("compact peers not a multiple of 6 bytes")) {
+            try AnnounceResponse(bencoded: Array("d8:intervali1e5:peers1:xe".utf8))
+        }
+        #expect(throws: TrackerError.self) { try AnnounceResponse(bencoded: Array("<html>".utf8)) }
+    }
+
+    @Test func peerAddressParsing() {
+        #expect(PeerAddress("127.0.0.1:6881") == PeerAddress(host: "127.0.0.1", port: 6881))
+        #expect(PeerAddress("127.0.0.1") == nil)
+        #expect(PeerAddress("h:0") == nil)
+        #expect(PeerAddress(":80") == nil)
+    }
+}
