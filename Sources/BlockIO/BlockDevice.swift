@@ -22,6 +22,9 @@ public final class BlockDevice: Sendable {
     public let size: Int64
     private let fd: Int32
 
+    /// The descriptor, for the io_uring engine (valid while this object lives).
+    var descriptor: Int32 { fd }
+
     /// Opens `path` read-only, or read-write when `writable`; anything but a block device or
     /// a regular file is refused.
     public init(path: String, writable: Bool = false) throws(SystemError) {

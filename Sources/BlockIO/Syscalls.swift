@@ -55,7 +55,12 @@ enum Sys {
     static func preadFully(_ fd: Int32, _ path: String, _ buffer: UnsafeMutableRawPointer, _ count: Int, _ offset: Int64) throws(SystemError) {
         var done = 0
         while done < count {
-            let got = try retrying("pread", path) { Glibc.pread(fd, buffer + done, count - done, off_t(offset) + off_t(done)) }
+            let got: Int
+            do {
+                got = try retrying("pread", path) { Glibc.pread(fd, buffer + done, count - done, off_t(offset) + off_t(done)) }
+            } catch {
+                throw SystemError("pread", path: path, cause: error.cause, offset: offset + Int64(done))
+            }
             if got == 0 { throw SystemError("pread", path: path, cause: .endOfFile(offset: offset + Int64(done))) }
             done += got
         }
@@ -65,7 +70,12 @@ enum Sys {
     static func pwriteFully(_ fd: Int32, _ path: String, _ buffer: UnsafeRawPointer, _ count: Int, _ offset: Int64) throws(SystemError) {
         var done = 0
         while done < count {
-            let put = try retrying("pwrite", path) { Glibc.pwrite(fd, buffer + done, count - done, off_t(offset) + off_t(done)) }
+            let put: Int
+            do {
+                put = try retrying("pwrite", path) { Glibc.pwrite(fd, buffer + done, count - done, off_t(offset) + off_t(done)) }
+            } catch {
+                throw SystemError("pwrite", path: path, cause: error.cause, offset: offset + Int64(done))
+            }
             if put == 0 {
                 throw SystemError("pwrite", path: path, cause: .shortWrite(offset: offset, written: done, requested: count))
             }
@@ -131,6 +141,62 @@ enum Sys {
 }
 
 import CURing
+
+/// An io_uring of our own, for the io_uring write engine; one user at a time.
+final class Ring: @unchecked Sendable {
+    private let ring: UnsafeMutablePointer<io_uring>
+    let entries: Int
+
+    init(entries: Int) throws(SystemError) {
+        ring = .allocate(capacity: 1)
+        ring.initialize(to: io_uring())
+        let result = io_uring_queue_init(UInt32(entries), ring, 0)
+        guard result == 0 else {
+            ring.deallocate()
+            throw SystemError("io_uring_queue_init", path: "-", cause: .errno(-result))
+        }
+        self.entries = entries
+    }
+
+    deinit {
+        io_uring_queue_exit(ring)
+        ring.deallocate()
+    }
+
+    /// Submits one write per (pointer, length, offset) and waits for all; returns each
+    /// result (bytes written or -errno) in order.
+    func write(fd: Int32, _ writes: [(UnsafeRawPointer, Int, Int64)]) -> [Int32] {
+        var results = [Int32](repeating: 0, count: writes.count)
+        var next = 0
+        while next < writes.count {
+            let batch = min(entries, writes.count - next)
+            for index in next..<next + batch {
+                let sqe = io_uring_get_sqe(ring)!
+                let (pointer, length, offset) = writes[index]
+                io_uring_prep_write(sqe, fd, pointer, UInt32(length), UInt64(offset))
+                sqe.pointee.user_data = UInt64(index)
+            }
+            var submitted = io_uring_submit_and_wait(ring, UInt32(batch))
+            while submitted == -EINTR { submitted = io_uring_submit_and_wait(ring, UInt32(batch)) }
+            var reaped = 0
+            while reaped < batch {
+                var cqe: UnsafeMutablePointer<io_uring_cqe>? = nil
+                let waited = io_uring_wait_cqe(ring, &cqe)
+                if waited == -EINTR { continue }
+                guard waited == 0, let cqe else {
+                    // The ring failed: report every unfinished write with its error.
+                    for index in next..<next + batch where results[index] == 0 { results[index] = waited == 0 ? -EIO : waited }
+                    return results
+                }
+                results[Int(cqe.pointee.user_data)] = cqe.pointee.res
+                io_uring_cqe_seen(ring, cqe)
+                reaped += 1
+            }
+            next += batch
+        }
+        return results
+    }
+}
 
 extension Sys {
     /// Sets up and tears down a small io_uring; throws with the errno the kernel gave where

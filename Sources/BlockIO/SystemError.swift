@@ -22,12 +22,15 @@ public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
     public var path: String
     /// Why it failed.
     public var cause: Cause
+    /// The byte offset the call was at, for positional reads and writes.
+    public var offset: Int64?
 
     /// Creates an error.
-    public init(_ call: String, path: String, cause: Cause) {
+    public init(_ call: String, path: String, cause: Cause, offset: Int64? = nil) {
         self.call = call
         self.path = path
         self.cause = cause
+        self.offset = offset
     }
 
     /// The errno, when the cause is one.
@@ -40,7 +43,8 @@ public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch cause {
         case .errno(let code):
-            return "\(call) \(path): \(String(cString: strerror(code))) (errno \(code))"
+            let at = offset.map { " at byte \($0)" } ?? ""
+            return "\(call) \(path)\(at): \(String(cString: strerror(code))) (errno \(code))"
         case .endOfFile(let offset):
             return "\(call) \(path): unexpected end of data at byte \(offset)"
         case .shortWrite(let offset, let written, let requested):

@@ -20,6 +20,13 @@ public struct ExtentMap: Sendable, Hashable {
         public var length: Int
         /// Offset of the run's first byte relative to the start of the requested range.
         public var bufferOffset: Int
+
+        /// Creates a run.
+        public init(deviceOffset: Int64, length: Int, bufferOffset: Int) {
+            self.deviceOffset = deviceOffset
+            self.length = length
+            self.bufferOffset = bufferOffset
+        }
     }
 
     /// The extents in torrent order.

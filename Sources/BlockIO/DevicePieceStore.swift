@@ -1,0 +1,105 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+import Torrent
+
+/// The piece store on a block device or image file, in the EZIO layout (or identity for a
+/// single-file torrent). Pieces are assembled in page-aligned buffers under a memory budget,
+/// hashed on the hashing threads, and only then written, one positional write per
+/// contiguous device run. Nothing unverified reaches the device.
+public final class DevicePieceStore: PieceStore {
+    /// The pieces.
+    public let layout: PieceLayout
+    /// Torrent offsets to device offsets.
+    public let map: ExtentMap
+    /// The device or file.
+    public let device: BlockDevice
+    /// Bytes of piece buffers allowed at once.
+    public let memoryBudget: Int
+    private let hashers: WorkerPool
+    private let writer: PieceWriter
+    private let inFlight = Mutex(0)
+
+    /// Opens `path` (read-write when `writable`) for a torrent with this layout and map.
+    public init(
+        path: String, map: ExtentMap, pieceLength: Int, writable: Bool,
+        memoryBudget: Int = 256 << 20, hashThreads: Int = WorkerThreads.coreCount, engine: IOEngine = .pwrite
+    ) throws(SystemError) {
+        self.device = try BlockDevice(path: path, writable: writable)
+        self.map = map
+        self.layout = PieceLayout(pieceLength: pieceLength, totalLength: map.totalLength)
+        self.memoryBudget = max(memoryBudget, pieceLength)
+        self.hashers = WorkerPool(threads: hashThreads)
+        self.writer = try engine.makeWriter(device: device)
+    }
+
+    deinit { hashers.shutdown() }
+
+    /// Bytes of piece buffers now allocated.
+    public var bytesInFlight: Int { inFlight.withLock { $0 } }
+
+    public func openPiece(_ index: Int) -> PieceBuffer? {
+        let length = layout.length(ofPiece: index)
+        let granted = inFlight.withLock { used -> Bool in
+            guard used + length <= memoryBudget else { return false }
+            used += length
+            return true
+        }
+        guard granted else { return nil }
+        guard let memory = try? Sys.alignedAllocate(device.path, alignment: AlignedBuffer.alignment, size: length) else {
+            inFlight.withLock { $0 -= length }
+            return nil
+        }
+        return PieceBuffer(index: index, length: length, bytes: memory) { [weak self] pointer in
+            free(pointer)
+            self?.inFlight.withLock { $0 -= length }
+        }
+    }
+
+    public func commit(_ piece: PieceBuffer, expected: SHA1Digest, completion: @escaping @Sendable (PieceCommit) -> Void) {
+        let range = layout.range(ofPiece: piece.index)
+        hashers.submit { [map, writer] in
+            let outcome: PieceCommit
+            if SHA1Digest.hash(piece.contents) != expected {
+                outcome = .hashMismatch(piece: piece.index)
+            } else {
+                do {
+                    try writer.write(runs: map.runs(in: range), from: piece.bytes)
+                    outcome = .stored(piece: piece.index)
+                } catch {
+                    outcome = .failed(piece: piece.index, StoreError("\(error)"))
+                }
+            }
+            // Back into the budget before the engine hears of it, so it can open the next piece.
+            piece.free()
+            completion(outcome)
+        }
+    }
+
+    public func discard(_ piece: PieceBuffer) {
+        piece.free()
+    }
+
+    public func read(piece: Int, offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(StoreError) {
+        let start = Int64(piece) * Int64(layout.pieceLength) + Int64(offset)
+        guard offset >= 0, start + Int64(buffer.count) <= layout.range(ofPiece: piece).upperBound else {
+            throw StoreError("read of piece \(piece) at \(offset)+\(buffer.count) is outside the piece")
+        }
+        do {
+            for run in map.runs(in: start..<start + Int64(buffer.count)) {
+                try device.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[run.bufferOffset..<run.bufferOffset + run.length]), at: run.deviceOffset)
+            }
+        } catch {
+            throw StoreError("\(error)")
+        }
+    }
+
+    public func flush() throws(StoreError) {
+        do {
+            try device.sync()
+        } catch {
+            throw StoreError("\(error)")
+        }
+    }
+}
