@@ -39,18 +39,34 @@ let package = Package(
         ),
         // Block device discovery through libudev (sysfs underneath, so it works without udevd).
         .target(name: "Devices", dependencies: ["CUdev"]),
+        // The engine: NIO peer connections on all event loops, tracker client and embedded
+        // tracker, sessions, choking, request pipelining. Storage only through PieceStore.
+        .target(
+            name: "Swarm",
+            dependencies: [
+                "PeerProtocol", "Torrent",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // What a user runs: create, info and verify jobs.
         .target(
             name: "Appliance",
             dependencies: [
-                "Torrent", "BlockIO",
+                "Torrent", "BlockIO", "PeerProtocol", "Swarm",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .executableTarget(
             name: "ezio",
             dependencies: [
-                "Appliance", "Torrent", "BlockIO",
+                "Appliance", "Torrent", "BlockIO", "PeerProtocol", "Swarm",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

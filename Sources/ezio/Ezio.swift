@@ -6,17 +6,17 @@ import Glibc
 
 /// `ezio`: clone disks to many machines at once over BitTorrent.
 @main
-struct Ezio: ParsableCommand {
+struct Ezio: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ezio",
         abstract: "Clone a disk to many machines at once over BitTorrent (EZIO in Swift).",
         version: EzioVersion.number,
-        subcommands: [CreateCommand.self, InfoCommand.self, VerifyCommand.self]
+        subcommands: [CreateCommand.self, InfoCommand.self, VerifyCommand.self, SeedCommand.self, CloneCommand.self, TrackerCommand.self]
     )
 
     /// Parses the command line, runs the command, and turns any failure into one line on
     /// standard error and a non-zero exit status.
-    static func main() {
+    static func main() async {
         LogSetup.bootstrap()
         var command: any ParsableCommand
         do {
@@ -25,7 +25,11 @@ struct Ezio: ParsableCommand {
             exit(withError: error)
         }
         do {
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch let exit as ExitCode {
             Self.exit(withError: exit)
         } catch let error as CleanExit {

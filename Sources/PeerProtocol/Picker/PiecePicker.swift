@@ -71,10 +71,10 @@ public struct PiecePicker<Torrent: PickerTorrent>: Sendable {
     // MARK: Picking
 
     /// Up to `count` blocks to request from a peer that has the pieces `peerHas` says and
-    /// already has `outstanding` requested. `mayOpen` is asked before a new piece is
-    /// started, so the engine can hold to its memory budget.
+    /// already has `outstanding` requested. `mayOpen(index)` is asked before piece `index`
+    /// is started, so the engine can allocate its buffer or hold to its memory budget.
     public mutating func pick(
-        count: Int, peerHas: (Int) -> Bool, outstanding: Set<BlockRequest>, mayOpen: () -> Bool
+        count: Int, peerHas: (Int) -> Bool, outstanding: Set<BlockRequest>, mayOpen: (Int) -> Bool
     ) -> [BlockRequest] {
         var picked: [BlockRequest] = []
         guard count > 0 else { return picked }
@@ -84,7 +84,7 @@ public struct PiecePicker<Torrent: PickerTorrent>: Sendable {
             if picked.count >= count { return picked }
         }
         // 2. New pieces.
-        while picked.count < count, let index = nextNewPiece(peerHas: peerHas), mayOpen() {
+        while picked.count < count, let index = nextNewPiece(peerHas: peerHas), mayOpen(index) {
             partials[index] = Partial(blocks: torrent.blockCount(ofPiece: index))
             takeUnrequested(of: index, into: &picked, limit: count)
         }

@@ -1,0 +1,251 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BlockIO
+import Logging
+import NIOConcurrencyHelpers
+import PeerProtocol
+import ServiceLifecycle
+import Swarm
+import Torrent
+
+/// `ezio clone`: downloads a torrent into a device or file, verified piece by piece, then
+/// seeds until the upload reaches `seedRatio` times the image or nothing was uploaded for
+/// `seedIdle` seconds.
+public struct CloneJob: Sendable {
+    /// How it ended.
+    public enum Outcome: Sendable, Equatable {
+        /// Everything is on the target, verified and flushed.
+        case done
+        /// It stopped with this reason.
+        case failed(String)
+    }
+
+    /// A torrent path or an http:// URL.
+    public var torrent: String
+    /// The device or file to write.
+    public var targetPath: String
+    /// Engine settings.
+    public var swarm = SwarmConfiguration()
+    /// Stop seeding when uploaded ≥ this × the image (EZIO: 3).
+    public var seedRatio = 3.0
+    /// Stop seeding after this many seconds without uploading (EZIO: 15).
+    public var seedIdle = 15.0
+    /// Bytes of piece buffers in flight.
+    public var memoryBudget = 256 << 20
+    /// Write engine.
+    public var ioEngine: IOEngine = .pwrite
+    /// Extra trackers besides the torrent's.
+    public var trackers: [String] = []
+
+    /// Creates a job.
+    public init(torrent: String, targetPath: String) {
+        self.torrent = torrent
+        self.targetPath = targetPath
+    }
+
+    /// Runs the clone; `report` gets a progress line once a second and at each state change.
+    public func run(logger: Logger, report: @escaping @Sendable (CloneProgress) -> Void) async throws -> Outcome {
+        let engine = SwarmEngine(configuration: swarm, logger: logger)
+        do {
+            let metainfo = try await loadTorrent(group: engine)
+            let map: ExtentMap
+            do {
+                map = try ExtentMap(metainfo: metainfo)
+            } catch {
+                throw JobError("\(torrent): \(error)")
+            }
+            try prepareTarget(size: map.deviceEnd)
+            let store: DevicePieceStore
+            do {
+                store = try DevicePieceStore(
+                    path: targetPath, map: map, pieceLength: metainfo.pieceLength, writable: true,
+                    memoryBudget: memoryBudget, engine: ioEngine)
+            } catch {
+                throw JobError("\(error)")
+            }
+            let port = try await engine.start()
+            let session = engine.addTorrent(metainfo, store: store, have: nil)
+            let watcher = CloneWatcher(session: session, ratio: seedRatio, idle: seedIdle, report: report)
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [
+                        .init(service: engine),
+                        .init(service: SessionService(engine: engine, session: session, trackers: metainfo.trackers + trackers, port: port)),
+                        .init(service: watcher, successTerminationBehavior: .gracefullyShutdownGroup),
+                    ],
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger))
+            try await group.run()
+            return watcher.outcome ?? .failed("interrupted")
+        } catch {
+            await engine.shutdown()
+            throw error
+        }
+    }
+
+    private func loadTorrent(group engine: SwarmEngine) async throws -> Metainfo {
+        guard torrent.hasPrefix("http://") else { return try TorrentFile.load(torrent) }
+        let bytes: [UInt8]
+        do {
+            bytes = try await HTTPGet.fetch(torrent, group: engine.group, maxBody: 64 << 20)
+        } catch {
+            throw JobError("\(error)")
+        }
+        do {
+            return try Metainfo(bytes: bytes)
+        } catch {
+            throw JobError("\(torrent): \(error)")
+        }
+    }
+
+    /// A missing target becomes a file of the image's size; a block device or file that is
+    /// too small is refused before anything is written.
+    private func prepareTarget(size needed: Int64) throws(JobError) {
+        let existing: FileIdentity?
+        do {
+            existing = try FileIdentity.of(targetPath)
+        } catch {
+            throw JobError("\(error)")
+        }
+        if existing == nil {
+            let fd = open(targetPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw JobError("\(targetPath): cannot create: \(String(cString: strerror(errno)))") }
+            defer { close(fd) }
+            guard ftruncate(fd, off_t(needed)) == 0 else {
+                throw JobError("\(targetPath): cannot size to \(needed) bytes: \(String(cString: strerror(errno)))")
+            }
+            return
+        }
+        let device: BlockDevice
+        do {
+            device = try BlockDevice(path: targetPath)
+        } catch {
+            throw JobError("\(error)")
+        }
+        if device.size < needed {
+            guard device.kind == .regularFile else {
+                throw JobError("\(targetPath): \(device.size) bytes, smaller than the \(needed) the image needs; nothing written")
+            }
+            let fd = open(targetPath, O_WRONLY | O_CLOEXEC)
+            defer { if fd >= 0 { close(fd) } }
+            guard fd >= 0, ftruncate(fd, off_t(needed)) == 0 else {
+                throw JobError("\(targetPath): cannot grow to \(needed) bytes: \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+}
+
+/// A clone's progress, once a second and at each state change.
+public struct CloneProgress: Sendable, Codable, Equatable {
+    /// checking, downloading, seeding, done or failed.
+    public var state: String
+    /// Fraction of the image on the target, verified, 0...1.
+    public var progress: Double
+    /// Payload bytes received.
+    public var downloaded: Int64
+    /// Payload bytes sent.
+    public var uploaded: Int64
+    /// Bytes per second received over the last second.
+    public var downloadRate: Int64
+    /// Bytes per second sent over the last second.
+    public var uploadRate: Int64
+    /// Connected peers.
+    public var peers: Int
+    /// Seconds to completion at the current rate, when downloading.
+    public var eta: Int?
+    /// Why it failed.
+    public var error: String?
+
+    /// Creates a progress line.
+    public init(state: String, progress: Double, downloaded: Int64, uploaded: Int64, downloadRate: Int64, uploadRate: Int64, peers: Int, eta: Int? = nil, error: String? = nil) {
+        self.state = state
+        self.progress = progress
+        self.downloaded = downloaded
+        self.uploaded = uploaded
+        self.downloadRate = downloadRate
+        self.uploadRate = uploadRate
+        self.peers = peers
+        self.eta = eta
+        self.error = error
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case state, progress, downloaded, uploaded
+        case downloadRate = "download_rate"
+        case uploadRate = "upload_rate"
+        case peers, eta, error
+    }
+}
+
+/// Watches a clone's session: reports progress, and ends the clone when the seeding rule is
+/// met or the session fails.
+final class CloneWatcher: Service, Sendable {
+    let session: TorrentSession
+    let ratio: Double
+    let idle: Double
+    let report: @Sendable (CloneProgress) -> Void
+    private let result = NIOLockedValueBox<CloneJob.Outcome?>(nil)
+
+    init(session: TorrentSession, ratio: Double, idle: Double, report: @escaping @Sendable (CloneProgress) -> Void) {
+        self.session = session
+        self.ratio = ratio
+        self.idle = idle
+        self.report = report
+    }
+
+    var outcome: CloneJob.Outcome? { result.withLockedValue { $0 } }
+
+    func run() async throws {
+        var last = session.progress
+        var lastState = ""
+        var seedingSince: ContinuousClock.Instant? = nil
+        var lastUploadAt = ContinuousClock.now
+        var tick = ContinuousClock.now
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(200))
+            let now = session.progress
+            let state = now.phase.name
+            let elapsed = ContinuousClock.now - tick
+            guard state != lastState || elapsed >= .seconds(1) else { continue }
+            let seconds = max(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, 0.001)
+            let downRate = Int64(Double(now.downloaded - last.downloaded) / seconds)
+            let upRate = Int64(Double(now.uploaded - last.uploaded) / seconds)
+            if now.uploaded > last.uploaded { lastUploadAt = .now }
+            var line = CloneProgress(
+                state: state, progress: now.totalBytes > 0 ? Double(now.bytesHad) / Double(now.totalBytes) : 1,
+                downloaded: now.downloaded, uploaded: now.uploaded, downloadRate: downRate, uploadRate: upRate,
+                peers: now.peers, eta: nil, error: nil)
+            if now.phase == .downloading, downRate > 0 {
+                line.eta = Int(Double(now.totalBytes - now.bytesHad) / Double(downRate))
+            }
+            switch now.phase {
+            case .failed(let reason):
+                line.error = reason
+                report(line)
+                result.withLockedValue { $0 = .failed(reason) }
+                return
+            case .seeding:
+                if seedingSince == nil {
+                    seedingSince = .now
+                    lastUploadAt = .now
+                }
+                let ratioMet = Double(now.uploaded) >= ratio * Double(now.totalBytes)
+                let idleMet = ContinuousClock.now - lastUploadAt >= .milliseconds(Int64(idle * 1000))
+                if ratioMet || idleMet {
+                    report(line)
+                    line.state = "done"
+                    report(line)
+                    result.withLockedValue { $0 = .done }
+                    return
+                }
+            case .downloading:
+                break
+            }
+            report(line)
+            last = now
+            lastState = state
+            tick = .now
+        }
+    }
+}

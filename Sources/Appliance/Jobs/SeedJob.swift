@@ -1,0 +1,105 @@
+import BlockIO
+import Logging
+import PeerProtocol
+import ServiceLifecycle
+import Swarm
+import Torrent
+
+/// `ezio seed`: checks the source against the torrent (unless trusted), then serves it to
+/// peers until stopped; optionally runs the tracker in the same process.
+public struct SeedJob: Sendable {
+    /// The torrent file.
+    public var torrentPath: String
+    /// The device or image to serve.
+    public var sourcePath: String
+    /// Engine settings (port, peers, limits).
+    public var swarm = SwarmConfiguration()
+    /// `HOST:PORT` for an embedded tracker, if any.
+    public var trackerListen: PeerAddress?
+    /// Skip the check of the source.
+    public var trustSource = false
+    /// Hashing threads for the check.
+    public var threads = WorkerThreads.coreCount
+
+    /// Creates a job.
+    public init(torrentPath: String, sourcePath: String) {
+        self.torrentPath = torrentPath
+        self.sourcePath = sourcePath
+        self.swarm.listenPort = 6881
+    }
+
+    /// Pieces of the source that match the torrent: all of them when trusted.
+    func checkSource(_ metainfo: Metainfo, map: ExtentMap, logger: Logger, progress: (@Sendable (Int64) -> ProgressBar)?) throws(JobError) -> Bitfield {
+        var have = Bitfield(count: metainfo.pieceCount, allSet: trustSource)
+        guard !trustSource else { return have }
+        let outcomes = try PieceHasher(path: sourcePath, map: map, pieceLength: metainfo.pieceLength, threadCount: threads)
+            .run("checking source", logger: logger, progress: progress)
+        var bad: [Int] = []
+        for (index, outcome) in outcomes.enumerated() {
+            if case .digest(let digest) = outcome, digest == metainfo.pieceHashes[index] {
+                have[index] = true
+            } else {
+                bad.append(index)
+            }
+        }
+        if !bad.isEmpty {
+            logger.error("source does not match the torrent: these pieces will not be served", metadata: [
+                "bad_pieces": "\(bad.count)", "first": "\(bad.prefix(20))",
+            ])
+        }
+        guard have.setCount > 0 else { throw JobError("\(sourcePath): no piece matches the torrent; nothing to serve") }
+        return have
+    }
+
+    /// Checks, then seeds until SIGINT or SIGTERM.
+    public func run(logger: Logger, progress: (@Sendable (Int64) -> ProgressBar)? = nil) async throws {
+        let metainfo = try TorrentFile.load(torrentPath)
+        let map: ExtentMap
+        do {
+            map = try ExtentMap(metainfo: metainfo)
+        } catch {
+            throw JobError(path: torrentPath, error)
+        }
+        let have = try checkSource(metainfo, map: map, logger: logger, progress: progress)
+        let store: DevicePieceStore
+        do {
+            store = try DevicePieceStore(path: sourcePath, map: map, pieceLength: metainfo.pieceLength, writable: false)
+        } catch {
+            throw JobError("\(error)")
+        }
+        let engine = SwarmEngine(configuration: swarm, logger: logger)
+        var services: [any Service] = [engine]
+        var trackers = metainfo.trackers
+        if let trackerListen {
+            let tracker = EmbeddedTracker(host: trackerListen.host, port: trackerListen.port, group: engine.group, logger: logger)
+            let port = try await tracker.start()
+            services.append(tracker)
+            if trackers.isEmpty {
+                let host = trackerListen.host == "0.0.0.0" ? "127.0.0.1" : trackerListen.host
+                trackers = ["http://\(host):\(port)/announce"]
+            }
+        }
+        let port = try await engine.start()
+        let session = engine.addTorrent(metainfo, store: store, have: have)
+        services.append(SessionService(engine: engine, session: session, trackers: trackers, port: port))
+        logger.info("seeding", metadata: [
+            "info_hash": "\(metainfo.infoHash)", "pieces": "\(have.setCount)/\(metainfo.pieceCount)", "port": "\(port)",
+        ])
+        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+    }
+}
+
+/// Announces and connects for one session while the group runs.
+struct SessionService: Service {
+    let engine: SwarmEngine
+    let session: TorrentSession
+    let trackers: [String]
+    let port: Int
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await engine.manage(session, trackers: trackers, port: port)
+        }
+    }
+}

@@ -1,0 +1,26 @@
+import Logging
+import NIOPosix
+import PeerProtocol
+import ServiceLifecycle
+import Swarm
+
+/// `ezio tracker`: the embedded tracker on its own, until SIGINT or SIGTERM.
+public struct TrackerJob: Sendable {
+    /// Where to listen.
+    public var listen: PeerAddress
+    /// Announce interval asked of clients.
+    public var interval: Int
+
+    /// Creates a job.
+    public init(listen: PeerAddress, interval: Int) {
+        self.listen = listen
+        self.interval = interval
+    }
+
+    /// Runs until stopped.
+    public func run(logger: Logger) async throws {
+        let tracker = EmbeddedTracker(host: listen.host, port: listen.port, interval: interval, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        try await tracker.start()
+        try await ServiceGroup(services: [tracker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
+    }
+}

@@ -1,0 +1,139 @@
+import NIOCore
+import PeerProtocol
+import Torrent
+
+extension TorrentSession {
+    /// Blocks for a peer to request: finish open pieces first, open new ones while the store
+    /// grants buffers (the memory budget), endgame at the end.
+    func pick(count: Int, peerHas: Bitfield, outstanding: Set<BlockRequest>) -> [BlockRequest] {
+        state.withLockedValue { state in
+            guard state.phase == .downloading else { return [] }
+            var open: [Int: OpenPiece] = [:]
+            swap(&open, &state.open)
+            let store = self.store
+            let picked = state.picker.pick(count: count, peerHas: { peerHas[$0] }, outstanding: outstanding) { index in
+                guard let buffer = store.openPiece(index) else { return false }
+                open[index] = OpenPiece(buffer: buffer)
+                return true
+            }
+            swap(&open, &state.open)
+            return picked
+        }
+    }
+
+    func requestsFailed(_ blocks: some Sequence<BlockRequest>) {
+        state.withLockedValue { state in
+            for block in blocks { state.picker.requestFailed(block) }
+        }
+    }
+
+    /// What became of a received block.
+    enum BlockOutcome {
+        /// Stored in its piece buffer.
+        case accepted
+        /// Not wanted (a duplicate in endgame, a piece we have, a block we never asked for):
+        /// dropped.
+        case unwanted
+    }
+
+    private enum Arrival {
+        case unwanted
+        case stored
+        case completed(OpenPiece, SHA1Digest)
+    }
+
+    /// A block arrived from `peer`: copy it into its piece buffer and, when it completes the
+    /// piece, send the piece to be verified and stored.
+    func received(_ block: BlockRequest, data: ByteBuffer, from peer: PeerID, requestedAt: NIODeadline?) -> BlockOutcome {
+        let blockIndex = block.offset / geometry.blockLength
+        let arrival: Arrival = state.withLockedValue { state in
+            state.downloaded += Int64(data.readableBytes)
+            if let requestedAt {
+                state.blockTimes.add(Double((NIODeadline.now() - requestedAt).nanoseconds) / 1e9)
+            }
+            guard var piece = state.open[block.piece], !state.picker.hasReceived(block),
+                  block.offset % geometry.blockLength == 0, blockIndex < geometry.blockCount(ofPiece: block.piece),
+                  geometry.block(blockIndex, ofPiece: block.piece) == block, block.length == data.readableBytes,
+                  data.withUnsafeReadableBytes({ piece.buffer.store($0, at: block.offset) })
+            else { return .unwanted }
+            piece.contributors.insert(peer)
+            guard state.picker.received(block) else {
+                state.open[block.piece] = piece
+                return .stored
+            }
+            state.open[block.piece] = nil
+            state.commitsInFlight += 1
+            return .completed(piece, metainfo.pieceHashes[block.piece])
+        }
+        switch arrival {
+        case .unwanted:
+            return .unwanted
+        case .stored:
+            return .accepted
+        case .completed(let piece, let expected):
+            store.commit(piece.buffer, expected: expected) { [self] outcome in
+                committed(outcome, contributors: piece.contributors)
+            }
+            return .accepted
+        }
+    }
+
+    /// A piece's verification and write finished (on a hashing thread).
+    func committed(_ outcome: PieceCommit, contributors: Set<PeerID>) {
+        switch outcome {
+        case .stored(let index):
+            let (connections, nowComplete) = state.withLockedValue { state -> ([PeerConnection], Bool) in
+                state.commitsInFlight -= 1
+                state.picker.pieceVerified(index)
+                state.bytesHad += Int64(geometry.length(ofPiece: index))
+                let complete = state.picker.isComplete && state.commitsInFlight == 0 && state.phase == .downloading
+                return (Array(state.connections.values), complete)
+            }
+            // HAVE goes out only now: the piece is verified and on storage.
+            for connection in connections { connection.announce(piece: index) }
+            if nowComplete { finishDownload() }
+        case .hashMismatch(let index):
+            let offenders = state.withLockedValue { state -> [PeerConnection] in
+                state.commitsInFlight -= 1
+                state.picker.pieceFailed(index)
+                state.hashFailures += Int64(geometry.length(ofPiece: index))
+                var banned: Set<PeerID> = []
+                for peer in contributors {
+                    state.strikes[peer, default: 0] += 1
+                    if state.strikes[peer]! >= configuration.maxHashFailures {
+                        state.banned.insert(peer)
+                        banned.insert(peer)
+                    }
+                }
+                return state.connections.values.filter { $0.remotePeerID.map(banned.contains) ?? false }
+            }
+            logger.warning("piece failed its hash check; fetching it again", metadata: [
+                "piece": "\(index)", "peers": "\(contributors.map(\.description).sorted())",
+            ])
+            for connection in offenders { connection.close(reason: "sent data that failed the hash check \(configuration.maxHashFailures) times") }
+            wakeAll()
+        case .failed(let index, let error):
+            state.withLockedValue { $0.commitsInFlight -= 1 }
+            fail("cannot store piece \(index): \(error)")
+        }
+    }
+
+    /// Every piece is verified and written: make it durable, then we are a seed.
+    private func finishDownload() {
+        do {
+            try store.flush()
+        } catch {
+            fail("cannot flush: \(error)")
+            return
+        }
+        let connections = state.withLockedValue { state -> [PeerConnection] in
+            state.phase = .seeding
+            return Array(state.connections.values)
+        }
+        logger.info("download complete and verified")
+        phaseChanged(.seeding)
+        for connection in connections { connection.weAreComplete() }
+    }
+
+    func phaseChanged(_ phase: SessionPhase) { eventSink.yield(phase) }
+}

@@ -1,0 +1,186 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import PeerProtocol
+import Torrent
+
+/// One torrent in the swarm: the shared state every connection of the torrent consults —
+/// the piece picker, the pieces being assembled, the peers, the counters. Connections run on
+/// all event loops; the state is behind one lock held only for bookkeeping and the copy of
+/// one 16 KiB block, never for I/O or hashing.
+public final class TorrentSession: Sendable {
+    /// The torrent.
+    public let metainfo: Metainfo
+    /// Where pieces go and come from.
+    public let store: any PieceStore
+    /// Block geometry.
+    public let geometry: UniformPieces
+    let configuration: SwarmConfiguration
+    let logger: Logger
+    let readPool: NIOThreadPool
+    let state: NIOLockedValueBox<State>
+    /// Phase changes, for whoever waits on the session.
+    public let events: AsyncStream<SessionPhase>
+    let eventSink: AsyncStream<SessionPhase>.Continuation
+
+    struct OpenPiece {
+        let buffer: PieceBuffer
+        var contributors: Set<PeerID> = []
+    }
+
+    struct State {
+        var picker: PiecePicker<UniformPieces>
+        var open: [Int: OpenPiece] = [:]
+        var connections: [ObjectIdentifier: PeerConnection] = [:]
+        var peerIDs: Set<PeerID> = []
+        var banned: Set<PeerID> = []
+        var strikes: [PeerID: Int] = [:]
+        var unchoked = 0
+        var downloaded: Int64 = 0
+        var uploaded: Int64 = 0
+        var hashFailures: Int64 = 0
+        var bytesHad: Int64 = 0
+        var commitsInFlight = 0
+        var phase: SessionPhase = .downloading
+        var blockTimes = RunningStatistics()
+    }
+
+    /// A session over `store`; `have` marks pieces already on storage (a seeder's verified
+    /// source, or a resumed clone).
+    public init(metainfo: Metainfo, store: any PieceStore, have: Bitfield?, configuration: SwarmConfiguration, readPool: NIOThreadPool, logger: Logger) {
+        self.metainfo = metainfo
+        self.store = store
+        self.geometry = UniformPieces(pieceLength: metainfo.pieceLength, totalLength: metainfo.totalLength)
+        self.configuration = configuration
+        self.readPool = readPool
+        var logger = logger
+        logger[metadataKey: "torrent"] = "\(metainfo.name)"
+        self.logger = logger
+        let picker = PiecePicker(torrent: geometry, order: configuration.order, have: have)
+        var initial = State(picker: picker)
+        initial.bytesHad = (have?.indices ?? []).reduce(0) { $0 + Int64(metainfo.layout.length(ofPiece: $1)) }
+        if picker.isComplete { initial.phase = .seeding }
+        self.state = NIOLockedValueBox(initial)
+        (events, eventSink) = AsyncStream.makeStream(of: SessionPhase.self, bufferingPolicy: .unbounded)
+        eventSink.yield(initial.phase)
+    }
+
+    /// The info-hash.
+    public var infoHash: SHA1Digest { metainfo.infoHash }
+
+    /// Now, for progress and announces.
+    public var progress: SessionProgress {
+        state.withLockedValue { state in
+            SessionProgress(
+                phase: state.phase, piecesHad: state.picker.have.setCount, pieceCount: geometry.pieceCount,
+                bytesHad: state.bytesHad, totalBytes: metainfo.totalLength, downloaded: state.downloaded,
+                uploaded: state.uploaded, peers: state.connections.count, hashFailures: state.hashFailures)
+        }
+    }
+
+    /// Whether we have every piece.
+    public var isComplete: Bool { state.withLockedValue { $0.picker.isComplete } }
+
+    /// The pieces we have, for a bitfield message.
+    var have: Bitfield { state.withLockedValue { $0.picker.have } }
+
+    /// Whether we have piece `index` (serving only what verified).
+    func has(_ index: Int) -> Bool { state.withLockedValue { $0.picker.have[index] } }
+
+    /// Seconds a request may take before it is given up and sent elsewhere: mean plus four
+    /// standard deviations of measured block times, at least 2 s; 30 s until measured.
+    var requestTimeout: Double {
+        state.withLockedValue { state in
+            let times = state.blockTimes
+            guard times.count >= 16 else { return 30 }
+            return max(2, times.mean + 4 * times.standardDeviation)
+        }
+    }
+
+    /// Stops the session with an error: all connections close.
+    public func fail(_ reason: String) {
+        let connections: [PeerConnection] = state.withLockedValue { state in
+            guard state.phase != .failed(reason) else { return [] }
+            state.phase = .failed(reason)
+            return Array(state.connections.values)
+        }
+        logger.error("torrent failed", metadata: ["reason": "\(reason)"])
+        eventSink.yield(.failed(reason))
+        for connection in connections { connection.close(reason: "torrent failed") }
+    }
+
+    /// Ends the event stream (when the engine shuts down).
+    func finishEvents() { eventSink.finish() }
+}
+
+extension TorrentSession {
+    // MARK: Peers
+
+    enum Admission: Equatable {
+        case accepted
+        case refused(String)
+    }
+
+    /// Admits a connection after its handshake: not ourselves (dropped, the address is not
+    /// banned: other peers may share it), not a second connection to the same peer, not a
+    /// peer banned for bad data, not past the connection limit.
+    func admit(_ connection: PeerConnection, peerID: PeerID) -> Admission {
+        if peerID == configuration.peerID { return .refused("connection to ourselves") }
+        return state.withLockedValue { state in
+            if state.banned.contains(peerID) { return .refused("peer banned after bad data") }
+            if state.peerIDs.contains(peerID) { return .refused("already connected to this peer") }
+            if state.connections.count >= configuration.maxConnections { return .refused("connection limit reached") }
+            if case .failed = state.phase { return .refused("torrent failed") }
+            state.peerIDs.insert(peerID)
+            state.connections[ObjectIdentifier(connection)] = connection
+            return .accepted
+        }
+    }
+
+    /// Forgets a connection: its pieces leave the availability counts and its requests may go
+    /// to others.
+    func remove(_ connection: PeerConnection, peerID: PeerID, pieces: Bitfield?, outstanding: [BlockRequest], wasUnchoked: Bool) {
+        state.withLockedValue { state in
+            guard state.connections.removeValue(forKey: ObjectIdentifier(connection)) != nil else { return }
+            state.peerIDs.remove(peerID)
+            if let pieces { state.picker.peerBitfield(pieces, delta: -1) }
+            for block in outstanding { state.picker.requestFailed(block) }
+            if wasUnchoked { state.unchoked -= 1 }
+        }
+        wakeAll()
+    }
+
+    /// Whether another peer may be unchoked; takes the slot when it may.
+    func takeUploadSlot() -> Bool {
+        state.withLockedValue { state in
+            guard configuration.maxUploads == 0 || state.unchoked < configuration.maxUploads else { return false }
+            state.unchoked += 1
+            return true
+        }
+    }
+
+    func releaseUploadSlot() { state.withLockedValue { $0.unchoked -= 1 } }
+
+    func peerHas(_ index: Int) { state.withLockedValue { $0.picker.peerHas(index) } }
+
+    func peerHas(_ pieces: Bitfield) { state.withLockedValue { $0.picker.peerBitfield(pieces, delta: 1) } }
+
+    /// Whether the peer has a piece we want.
+    func wantsAny(of pieces: Bitfield) -> Bool {
+        state.withLockedValue { state in
+            guard !state.picker.isComplete else { return false }
+            for index in 0..<pieces.count where pieces[index] && state.picker.wants(index) { return true }
+            return false
+        }
+    }
+
+    /// Asks every connection to top up its requests (pieces became wanted again, or a peer
+    /// left and its requests are free).
+    func wakeAll() {
+        let connections = state.withLockedValue { Array($0.connections.values) }
+        for connection in connections { connection.wake() }
+    }
+
+    func recordUpload(_ bytes: Int) { state.withLockedValue { $0.uploaded += Int64(bytes) } }
+}

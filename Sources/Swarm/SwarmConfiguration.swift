@@ -1,0 +1,45 @@
+import PeerProtocol
+
+/// How the engine runs: where it listens, whom it talks to, and its limits.
+public struct SwarmConfiguration: Sendable {
+    /// Address to listen on.
+    public var listenHost = "0.0.0.0"
+    /// Port to listen on; 0 picks a free one.
+    public var listenPort = 0
+    /// Peers to connect to whatever the trackers say.
+    public var staticPeers: [PeerAddress] = []
+    /// Most connections per torrent.
+    public var maxConnections = 200
+    /// Most peers unchoked at once; 0 = every interested peer (a LAN wants that).
+    public var maxUploads = 0
+    /// Outstanding block requests per peer to start with; adapted to each peer's rate.
+    public var initialPipelineDepth = 64
+    /// Upper bound on outstanding requests per peer.
+    public var maxPipelineDepth = 1024
+    /// Requests we accept from one peer at once (our `reqq`).
+    public var maxIncomingRequests = 2048
+    /// SO_SNDBUF and SO_RCVBUF: a LAN's bandwidth-delay product with room (4 MiB).
+    public var socketBufferSize = 4 << 20
+    /// Piece order for downloading.
+    public var order: PiecePicker<UniformPieces>.Order = .sequential
+    /// Seconds between tracker announces (EZIO: 60).
+    public var announceInterval: Int64 = 60
+    /// Hash failures a peer may cause before it is dropped.
+    public var maxHashFailures = 3
+    /// Our peer id.
+    public var peerID = PeerID.random()
+    /// Event loop threads: one per core.
+    public var eventLoopThreads = System.coreCountForSwarm
+    /// Threads reading blocks for peers.
+    public var readThreads = 4
+
+    /// Defaults.
+    public init() {}
+}
+
+import NIOCore
+
+extension System {
+    /// One event loop per core.
+    public static var coreCountForSwarm: Int { System.coreCount }
+}

@@ -1,0 +1,184 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import PeerProtocol
+import ServiceLifecycle
+import Torrent
+
+/// The engine: listens for peers, connects to the ones trackers and the operator name, and
+/// runs every connection of every torrent on all the event loops of one group (EZIO's C++
+/// engine tops out on libtorrent's single network thread; this does not).
+public final class SwarmEngine: Service, Sendable {
+    /// How it runs.
+    public let configuration: SwarmConfiguration
+    /// The event loops.
+    public let group: MultiThreadedEventLoopGroup
+    let readPool: NIOThreadPool
+    let logger: Logger
+    private let sessions = NIOLockedValueBox<[SHA1Digest: TorrentSession]>([:])
+    private let connecting = NIOLockedValueBox<[SHA1Digest: Set<PeerAddress>]>([:])
+    private let knownPeers = NIOLockedValueBox<[SHA1Digest: Set<PeerAddress>]>([:])
+    private let selfAddresses = NIOLockedValueBox<Set<PeerAddress>>([])
+    private let server = NIOLockedValueBox<(any Channel)?>(nil)
+
+    /// An engine; call `start` to listen.
+    public init(configuration: SwarmConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
+        self.readPool = NIOThreadPool(numberOfThreads: max(1, configuration.readThreads))
+        readPool.start()
+    }
+
+    /// Binds the listening socket; returns the port (useful with port 0).
+    @discardableResult
+    public func start() async throws -> Int {
+        let bufferSize = configuration.socketBufferSize
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 256)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(bufferSize))
+            .childChannelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(bufferSize))
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 16 << 10, initial: 256 << 10, maximum: 1 << 20))
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 1 << 20, high: 4 << 20))
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handler = PeerConnection(session: nil, lookup: { [self] in session(for: $0) }, ourID: configuration.peerID, logger: logger)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+            .bind(host: configuration.listenHost, port: configuration.listenPort).get()
+        server.withLockedValue { $0 = channel }
+        let port = channel.localAddress?.port ?? configuration.listenPort
+        logger.info("listening for peers", metadata: ["address": "\(configuration.listenHost):\(port)"])
+        return port
+    }
+
+    /// The port we listen on, after `start`.
+    public var listenPort: Int? { server.withLockedValue { $0?.localAddress?.port } }
+
+    /// The session of a torrent we run.
+    func session(for infoHash: SHA1Digest) -> TorrentSession? {
+        sessions.withLockedValue { $0[infoHash] }
+    }
+
+    /// Creates the session of a torrent over `store` and adds it; `have` marks the pieces
+    /// already on storage.
+    public func addTorrent(_ metainfo: Metainfo, store: any PieceStore, have: Bitfield?) -> TorrentSession {
+        let session = TorrentSession(metainfo: metainfo, store: store, have: have, configuration: configuration, readPool: readPool, logger: logger)
+        add(session)
+        return session
+    }
+
+    /// Adds a torrent: it accepts peers at once; `manage` (run it in a task) announces and
+    /// connects out.
+    public func add(_ session: TorrentSession) {
+        sessions.withLockedValue { $0[session.infoHash] = session }
+        knownPeers.withLockedValue { $0[session.infoHash] = Set(configuration.staticPeers) }
+    }
+
+    /// Opens a connection to `address` for `session`, unless one is open or opening.
+    public func connect(to address: PeerAddress, for session: TorrentSession) {
+        let infoHash = session.infoHash
+        if selfAddresses.withLockedValue({ $0.contains(address) }) { return }
+        let fresh = connecting.withLockedValue { $0[infoHash, default: []].insert(address).inserted }
+        guard fresh else { return }
+        let bufferSize = configuration.socketBufferSize
+        let handler = PeerConnection(session: session, lookup: { _ in nil }, ourID: configuration.peerID, logger: logger)
+        handler.onSelfConnection = { [self] in selfAddresses.withLockedValue { _ = $0.insert(address) } }
+        let future = ClientBootstrap(group: group)
+            .connectTimeout(.seconds(5))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(bufferSize))
+            .channelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(bufferSize))
+            .channelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 16 << 10, initial: 256 << 10, maximum: 1 << 20))
+            .channelOption(.writeBufferWaterMark, value: .init(low: 1 << 20, high: 4 << 20))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
+            }
+            .connect(host: address.host, port: address.port)
+        let forget: @Sendable () -> Void = { [self] in
+            connecting.withLockedValue { _ = $0[infoHash]?.remove(address) }
+        }
+        future.whenComplete { [logger] result in
+            switch result {
+            case .success(let channel):
+                channel.closeFuture.whenComplete { _ in forget() }
+            case .failure(let error):
+                logger.debug("cannot connect", metadata: ["peer": "\(address)", "error": "\(error)"])
+                forget()
+            }
+        }
+    }
+
+    /// Announces `session` to its trackers and keeps connections to known peers open while
+    /// it downloads, until the task is cancelled; then announces `stopped`.
+    public func manage(_ session: TorrentSession, trackers: [String], port: Int) async {
+        let client = TrackerClient(urls: trackers, group: group, logger: logger)
+        var event: AnnounceRequest.Event? = .started
+        var nextAnnounce = ContinuousClock.now
+        var announcedComplete = session.isComplete
+        while !Task.isCancelled {
+            let progress = session.progress
+            if case .failed = progress.phase { break }
+            if !announcedComplete, progress.phase == .seeding {
+                announcedComplete = true
+                event = .completed
+                nextAnnounce = .now
+            }
+            if !trackers.isEmpty, ContinuousClock.now >= nextAnnounce {
+                let request = announceRequest(session, port: port, event: event)
+                if let response = await client.announce(request) {
+                    knownPeers.withLockedValue { $0[session.infoHash, default: []].formUnion(response.peers) }
+                    event = nil
+                    nextAnnounce = .now + .seconds(min(configuration.announceInterval, Int64(response.interval)))
+                } else {
+                    nextAnnounce = .now + .seconds(15)
+                }
+            }
+            if progress.phase == .downloading {
+                let peers = knownPeers.withLockedValue { $0[session.infoHash] ?? [] }
+                for peer in peers where progress.peers < configuration.maxConnections {
+                    connect(to: peer, for: session)
+                }
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+        if !trackers.isEmpty {
+            _ = await client.announce(announceRequest(session, port: port, event: .stopped))
+        }
+    }
+
+    private func announceRequest(_ session: TorrentSession, port: Int, event: AnnounceRequest.Event?) -> AnnounceRequest {
+        let progress = session.progress
+        return AnnounceRequest(
+            infoHash: session.infoHash, peerID: configuration.peerID, port: port,
+            uploaded: progress.uploaded, downloaded: progress.downloaded,
+            left: progress.totalBytes - progress.bytesHad, event: event)
+    }
+
+    /// Serves until graceful shutdown, then stops.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await shutdown()
+    }
+
+    /// Closes every connection and the listener, and stops the threads.
+    public func shutdown() async {
+        let listener = server.withLockedValue { value -> (any Channel)? in
+            defer { value = nil }
+            return value
+        }
+        try? await listener?.close()
+        let all = sessions.withLockedValue { Array($0.values) }
+        for session in all {
+            let connections = session.state.withLockedValue { Array($0.connections.values) }
+            for connection in connections { connection.close(reason: "shutting down") }
+            session.finishEvents()
+        }
+        try? await readPool.shutdownGracefully()
+        try? await group.shutdownGracefully()
+    }
+}

@@ -1,0 +1,101 @@
+import Appliance
+import ArgumentParser
+import BlockIO
+import Foundation
+
+struct CloneCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clone",
+        abstract: "Download a torrent into a device or file, verified, then seed for a while.",
+        discussion: """
+            Exit status: 0 done and verified, 1 failed, 2 bad usage. Seeding ends when the upload \
+            reaches --seed-ratio times the image or nothing was uploaded for --seed-idle seconds.
+            """
+    )
+
+    @Argument(help: "The torrent: a path or an http:// URL.")
+    var torrent: String
+
+    @Argument(help: "The block device or file to write (a file is created if missing).")
+    var target: String
+
+    @OptionGroup var swarm: SwarmOptions
+
+    @Option(name: .customLong("tracker"), help: "Extra tracker announce URL (repeatable).")
+    var trackers: [String] = []
+
+    @Option(name: .customLong("seed-ratio"), help: "Seed until the upload reaches this many times the image.")
+    var seedRatio = 3.0
+
+    @Option(name: .customLong("seed-idle"), help: "Or until nothing was uploaded for this many seconds.")
+    var seedIdle = 15.0
+
+    @Option(help: "Bytes of pieces in flight at most.")
+    var memory = "256M"
+
+    @Option(name: .customLong("io-engine"), help: "pwritev or io_uring.")
+    var ioEngine = "pwritev"
+
+    @Flag(name: .customLong("json-progress"), help: "One JSON object per line, once a second and at each state change.")
+    var jsonProgress = false
+
+    func validate() throws {
+        guard seedRatio >= 0, seedIdle >= 0 else { throw ValidationError("--seed-ratio and --seed-idle must not be negative") }
+        guard let bytes = ByteCount.parse(memory), bytes >= 1 << 20 else { throw ValidationError("--memory must be at least 1M") }
+        guard IOEngine(rawValue: ioEngine) != nil else { throw ValidationError("--io-engine must be pwritev or io_uring") }
+    }
+
+    func run() async throws {
+        var job = CloneJob(torrent: torrent, targetPath: target)
+        swarm.apply(to: &job.swarm, defaultPort: 0)
+        job.trackers = trackers
+        job.seedRatio = seedRatio
+        job.seedIdle = seedIdle
+        job.memoryBudget = Int(ByteCount.parse(memory)!)
+        var engine = IOEngine(rawValue: ioEngine)!
+        if engine == .ioUring, let refusal = IOUring.unavailability() {
+            LogSetup.logger.warning("io_uring refused by the kernel; using pwritev", metadata: ["reason": "\(refusal)"])
+            engine = .pwrite
+        }
+        job.ioEngine = engine
+        let printer = ProgressPrinter(json: jsonProgress)
+        let outcome: CloneJob.Outcome
+        do {
+            outcome = try await job.run(logger: LogSetup.logger) { printer.show($0) }
+        } catch {
+            printer.show(CloneProgress(state: "failed", progress: 0, downloaded: 0, uploaded: 0, downloadRate: 0, uploadRate: 0, peers: 0, error: "\(error)"))
+            throw error
+        }
+        printer.finish()
+        if case .failed(let reason) = outcome {
+            throw JobError(reason)
+        }
+    }
+}
+
+/// Shows clone progress: one refreshing line on a terminal, JSON lines with --json-progress,
+/// nothing else otherwise (the log says what happens).
+final class ProgressPrinter: Sendable {
+    let json: Bool
+    let terminal = isatty(STDERR_FILENO) == 1
+
+    init(json: Bool) { self.json = json }
+
+    func show(_ progress: CloneProgress) {
+        if json {
+            if let line = try? JSONOutput.encode(progress) {
+                // Unbuffered: a script reading the pipe sees each line as it happens.
+                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            }
+        } else if terminal {
+            let eta = progress.eta.map { " ETA \($0 / 60)m\($0 % 60)s" } ?? ""
+            let line = String(format: "%@ %5.1f%% down %@/s up %@/s peers %d%@", progress.state, progress.progress * 100,
+                              ByteCount.format(progress.downloadRate), ByteCount.format(progress.uploadRate), progress.peers, eta)
+            StandardError.write("\r\(line)\u{1b}[K")
+        }
+    }
+
+    func finish() {
+        if terminal, !json { StandardError.write("\n") }
+    }
+}

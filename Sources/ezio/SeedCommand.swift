@@ -1,0 +1,59 @@
+import Appliance
+import ArgumentParser
+import PeerProtocol
+
+struct SeedCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seed",
+        abstract: "Serve a device or image to peers until stopped (SIGINT/SIGTERM).",
+        discussion: "The source is checked against the torrent on every core first; pieces that fail are reported and never served."
+    )
+
+    @Argument(help: "The torrent file.")
+    var torrent: String
+
+    @Argument(help: "The block device or image file to serve.")
+    var source: String
+
+    @OptionGroup var swarm: SwarmOptions
+
+    @Option(name: .customLong("tracker-listen"), help: "Also run a tracker on HOST:PORT.")
+    var trackerListen: String?
+
+    @Flag(name: .customLong("trust-source"), help: "Skip the check of the source.")
+    var trustSource = false
+
+    func validate() throws {
+        if let trackerListen, PeerAddress(trackerListen) == nil { throw ValidationError("--tracker-listen '\(trackerListen)' is not HOST:PORT") }
+    }
+
+    func run() async throws {
+        var job = SeedJob(torrentPath: torrent, sourcePath: source)
+        swarm.apply(to: &job.swarm, defaultPort: 6881)
+        job.trackerListen = trackerListen.flatMap(PeerAddress.init)
+        job.trustSource = trustSource
+        try await job.run(logger: LogSetup.logger) { total in ProgressBar(label: "checking", total: total) }
+    }
+}
+
+struct TrackerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tracker",
+        abstract: "Run an HTTP BitTorrent tracker until stopped."
+    )
+
+    @Option(help: "HOST:PORT to listen on.")
+    var listen: String = "0.0.0.0:6969"
+
+    @Option(help: "Seconds between announces asked of clients.")
+    var interval = 60
+
+    func validate() throws {
+        guard PeerAddress(listen) != nil else { throw ValidationError("--listen '\(listen)' is not HOST:PORT") }
+        guard interval >= 1 else { throw ValidationError("--interval must be at least 1") }
+    }
+
+    func run() async throws {
+        try await TrackerJob(listen: PeerAddress(listen)!, interval: interval).run(logger: LogSetup.logger)
+    }
+}

@@ -1,0 +1,44 @@
+import Appliance
+import ArgumentParser
+import PeerProtocol
+import Swarm
+
+/// Engine options shared by `seed` and `clone`.
+struct SwarmOptions: ParsableArguments {
+    @Option(help: "Port to listen on for peers (0: any free port).")
+    var port: Int?
+
+    @Option(name: .customLong("peer"), help: "Peer to connect to, HOST:PORT (repeatable).")
+    var peers: [String] = []
+
+    @Option(name: .customLong("max-connections"), help: "Most peer connections.")
+    var maxConnections = 200
+
+    @Option(name: .customLong("max-uploads"), help: "Most peers served at once (0: every interested peer).")
+    var maxUploads = 0
+
+    @Option(name: .customLong("socket-buffer"), help: "Socket send and receive buffer size.")
+    var socketBuffer = "4M"
+
+    @Flag(name: .customLong("rarest-first"), help: "Fetch rarest pieces first instead of in order.")
+    var rarestFirst = false
+
+    func validate() throws {
+        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0 to 65535") }
+        for peer in peers where PeerAddress(peer) == nil { throw ValidationError("--peer '\(peer)' is not HOST:PORT") }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        guard maxUploads >= 0 else { throw ValidationError("--max-uploads must be 0 or more") }
+        guard let size = ByteCount.parse(socketBuffer), size >= 4096, size <= 1 << 30 else {
+            throw ValidationError("--socket-buffer must be a size from 4K to 1G")
+        }
+    }
+
+    func apply(to configuration: inout SwarmConfiguration, defaultPort: Int) {
+        configuration.listenPort = port ?? defaultPort
+        configuration.staticPeers = peers.compactMap(PeerAddress.init)
+        configuration.maxConnections = maxConnections
+        configuration.maxUploads = maxUploads
+        configuration.socketBufferSize = Int(ByteCount.parse(socketBuffer)!)
+        configuration.order = rarestFirst ? .rarestFirst : .sequential
+    }
+}
