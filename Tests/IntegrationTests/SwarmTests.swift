@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The engine end to end over loopback, and with peers no one here wrote: python3-libtorrent
+/// and aria2 (Debian packages).
+@Suite(.enabled(if: Integration.enabled, "needs root, loop devices and python3-libtorrent"))
+struct SwarmTests {
+    /// `ezio seed` from an image file, `ezio clone` into a loop device pre-filled with a
+    /// pattern: every extent matches the source, every byte outside the extents still holds
+    /// the pattern.
+    @Test func cloneIntoALoopDeviceTouchesOnlyTheExtents() throws {
+        let scratch = ScratchFolder("swarm-loop")
+        // Source: 48 MiB image with data at 1 MiB (5 MiB), 20 MiB (3 MiB + 8 KiB) and 40 MiB (1 MiB);
+        // whole filesystem blocks, as SEEK_DATA reports data per block.
+        scratch.truncate("source.img", to: 48 << 20)
+        let regions: [(Int64, Int)] = [(1 << 20, 5 << 20), (20 << 20, (3 << 20) + 8192), (40 << 20, 1 << 20)]
+        for (index, (offset, length)) in regions.enumerated() {
+            scratch.write("source.img", patternBytes(length, seed: UInt64(index + 1)), at: offset)
+        }
+        try Command.check([Integration.ezio, "create", scratch.file("source.img"), "-o", scratch.file("s.torrent"), "--piece-size", "1M"])
+        let pattern = [UInt8](repeating: 0xA5, count: 48 << 20)
+        scratch.write("target.img", pattern)
+        let loop = try LoopDevice(backing: scratch.file("target.img"))
+
+        let port = freePort()
+        let seed = try Background([Integration.ezio, "seed", scratch.file("s.torrent"), scratch.file("source.img"), "--port", "\(port)"], log: scratch.file("seed.log"))
+        try seed.wait(for: "seeding")
+        let clone = try Command.run([Integration.ezio, "clone", scratch.file("s.torrent"), loop.path, "--peer", "127.0.0.1:\(port)", "--seed-idle", "0", "--json-progress"], timeout: 120)
+        #expect(clone.status == 0, "\(clone.stderr)")
+        let lines = clone.stdout.split(separator: "\n")
+        #expect(lines.last?.contains("\"state\":\"done\"") == true)
+        #expect(lines.contains { $0.contains("\"state\":\"seeding\"") && $0.contains("\"progress\":1") })
+        #expect(seed.stop() == 0, "seed exits 0 on SIGTERM")
+
+        let source = scratch.read("source.img")
+        var expected = pattern
+        for (offset, length) in regions {
+            expected.replaceSubrange(Int(offset)..<Int(offset) + length, with: source[Int(offset)..<Int(offset) + length])
+        }
+        _ = try Command.run(["/usr/sbin/blockdev", "--flushbufs", loop.path])
+        let written = scratch.read("target.img")
+        #expect(written.count == expected.count)
+        #expect(firstDifference(written, expected) == nil, "extents must match the source and everything else keep the pattern")
+        #expect(try Command.run([Integration.ezio, "verify", scratch.file("s.torrent"), loop.path]).status == 0)
+    }
+
+    /// python3-libtorrent seeds a normal torrent; `ezio clone` downloads it into a new file.
+    @Test func cloneFromALibtorrentSeed() throws {
+        let scratch = ScratchFolder("swarm-lt-seed")
+        try FileManager.default.createDirectory(atPath: scratch.file("data"), withIntermediateDirectories: true)
+        scratch.write("data/disk.img", patternBytes(12 << 20, seed: 21))
+        try Command.check(["/usr/bin/python3", Integration.libtorrentPeer, "make", scratch.file("data/disk.img"), scratch.file("lt.torrent"), "262144"])
+        let port = freePort()
+        let seed = try Background(["/usr/bin/python3", Integration.libtorrentPeer, "seed", scratch.file("lt.torrent"), scratch.file("data"), "\(port)"], log: scratch.file("lt.log"))
+        try seed.wait(for: "ready")
+        let clone = try Command.run([Integration.ezio, "clone", scratch.file("lt.torrent"), scratch.file("out.img"), "--peer", "127.0.0.1:\(port)", "--seed-idle", "0"], timeout: 120)
+        #expect(clone.status == 0, "\(clone.stderr)")
+        #expect(firstDifference(scratch.read("out.img"), scratch.read("data/disk.img")) == nil)
+    }
+
+    /// `ezio seed` serves a libtorrent leecher directly, and libtorrent and aria2 find it
+    /// through the embedded tracker.
+    @Test func libtorrentAndAria2DownloadFromEzioSeed() throws {
+        let scratch = ScratchFolder("swarm-lt-leech")
+        scratch.write("source.img", patternBytes(9 << 20, seed: 31))
+        let trackerPort = freePort()
+        let tracker = "http://127.0.0.1:\(trackerPort)/announce"
+        try Command.check([Integration.ezio, "create", scratch.file("source.img"), "-o", scratch.file("s.torrent"), "--piece-size", "512K", "--tracker", tracker])
+        let port = freePort()
+        let seed = try Background([Integration.ezio, "seed", scratch.file("s.torrent"), scratch.file("source.img"), "--port", "\(port)", "--tracker-listen", "127.0.0.1:\(trackerPort)"], log: scratch.file("seed.log"))
+        try seed.wait(for: "seeding")
+
+        // Direct connection.
+        try FileManager.default.createDirectory(atPath: scratch.file("lt1"), withIntermediateDirectories: true)
+        let direct = try Command.run(["/usr/bin/python3", Integration.libtorrentPeer, "leech", scratch.file("s.torrent"), scratch.file("lt1"), "127.0.0.1:\(port)"], timeout: 150)
+        #expect(direct.status == 0, "\(direct.stderr)")
+        // Through the tracker only.
+        try FileManager.default.createDirectory(atPath: scratch.file("lt2"), withIntermediateDirectories: true)
+        let viaTracker = try Command.run(["/usr/bin/python3", Integration.libtorrentPeer, "leech", scratch.file("s.torrent"), scratch.file("lt2")], timeout: 150)
+        #expect(viaTracker.status == 0, "\(viaTracker.stderr)")
+        for folder in ["lt1", "lt2"] {
+            #expect(firstDifference(scratch.read("\(folder)/source.img/00000000000000000000000000000000"), scratch.read("source.img")) == nil)
+        }
+        // aria2 through the tracker.
+        try FileManager.default.createDirectory(atPath: scratch.file("aria"), withIntermediateDirectories: true)
+        let aria = try Command.run([
+            "/usr/bin/aria2c", "--enable-dht=false", "--bt-enable-lpd=false", "--enable-peer-exchange=false",
+            "--seed-time=0", "--summary-interval=0", "--console-log-level=warn", "-d", scratch.file("aria"), scratch.file("s.torrent"),
+        ], timeout: 150)
+        #expect(aria.status == 0, "\(aria.stdout) \(aria.stderr)")
+        #expect(firstDifference(scratch.read("aria/source.img/00000000000000000000000000000000"), scratch.read("source.img")) == nil)
+    }
+}
+
+/// Offset of the first byte where two byte arrays differ (nil when equal): a failure message
+/// with an offset instead of megabytes of bytes.
+func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> Int? {
+    if a.count != b.count { return min(a.count, b.count) }
+    let equal = a.withUnsafeBytes { x in b.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, a.count) == 0 } }
+    if equal { return nil }
+    return zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+}
