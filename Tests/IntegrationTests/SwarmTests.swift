@@ -101,3 +101,52 @@ func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> Int? {
     if equal { return nil }
     return zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset
 }
+
+@Suite(.enabled(if: Integration.enabled, "needs the built ezio"))
+struct CorruptPeerTests {
+    /// One seeder serves corrupt data in every piece, another serves the truth: failed pieces
+    /// are fetched again, the liar is dropped and banned, and the clone ends correct.
+    @Test func corruptPeerIsDroppedAndTheCloneEndsCorrect() throws {
+        let scratch = ScratchFolder("swarm-corrupt")
+        let good = patternBytes(16 << 20, seed: 41)
+        var bad = good
+        for piece in 0..<16 { bad[piece << 20 + 777] ^= 0xff }
+        scratch.write("good.img", good)
+        scratch.write("bad.img", bad)
+        try Command.check([Integration.ezio, "create", scratch.file("good.img"), "-o", scratch.file("g.torrent"), "--piece-size", "1M"])
+        let goodPort = freePort()
+        let badPort = freePort()
+        let honest = try Background([Integration.ezio, "seed", scratch.file("g.torrent"), scratch.file("good.img"), "--port", "\(goodPort)"], log: scratch.file("good.log"))
+        // --trust-source skips the check, so this seeder serves its corrupt pieces.
+        let liar = try Background([Integration.ezio, "seed", scratch.file("g.torrent"), scratch.file("bad.img"), "--port", "\(badPort)", "--trust-source"], log: scratch.file("bad.log"))
+        try honest.wait(for: "seeding")
+        try liar.wait(for: "seeding")
+        let clone = try Command.run([
+            Integration.ezio, "clone", scratch.file("g.torrent"), scratch.file("out.img"),
+            "--peer", "127.0.0.1:\(badPort)", "--peer", "127.0.0.1:\(goodPort)", "--seed-idle", "0",
+        ], timeout: 120)
+        #expect(clone.status == 0, "\(clone.stderr)")
+        #expect(firstDifference(scratch.read("out.img"), good) == nil)
+        #expect(clone.stderr.contains("piece failed its hash check; fetching it again"))
+        #expect(clone.stderr.contains("dropping and banning a peer that sent corrupt data"))
+    }
+
+    /// A seeder checks its source first and never serves pieces that fail.
+    @Test func seedRefusesToServeBadPieces() throws {
+        let scratch = ScratchFolder("swarm-check")
+        let good = patternBytes(4 << 20, seed: 42)
+        scratch.write("source.img", good)
+        try Command.check([Integration.ezio, "create", scratch.file("source.img"), "-o", scratch.file("s.torrent"), "--piece-size", "1M"])
+        try flipByte(of: scratch.file("source.img"), at: (2 << 20) + 5)
+        let port = freePort()
+        let seed = try Background([Integration.ezio, "seed", scratch.file("s.torrent"), scratch.file("source.img"), "--port", "\(port)"], log: scratch.file("seed.log"))
+        try seed.wait(for: "seeding")
+        #expect(seed.output.contains("source does not match the torrent: these pieces will not be served"))
+        #expect(seed.output.contains("pieces=3/4"))
+        // A clone gets the three good pieces and never the bad one: it cannot finish.
+        let clone = try Command.run([Integration.ezio, "clone", scratch.file("s.torrent"), scratch.file("out.img"), "--peer", "127.0.0.1:\(port)", "--json-progress"], timeout: 6)
+        #expect(clone.timedOut)
+        #expect(clone.stdout.contains("\"progress\":0.75"))
+        #expect(!clone.stdout.contains("\"state\":\"seeding\""))
+    }
+}

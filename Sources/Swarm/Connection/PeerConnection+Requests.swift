@@ -8,7 +8,8 @@ extension PeerConnection {
         let depth = min(pipelineDepth, peerRequestQueue)
         let wanted = depth - outstanding.count
         guard wanted >= min(16, depth) else { return }
-        let blocks = session.pick(count: wanted, peerHas: peerPieces, outstanding: Set(outstanding.keys))
+        guard let remotePeerID else { return }
+        let blocks = session.pick(count: wanted, for: remotePeerID, peerHas: peerPieces, outstanding: Set(outstanding.keys))
         guard !blocks.isEmpty else {
             if outstanding.isEmpty { updateInterest() }
             return

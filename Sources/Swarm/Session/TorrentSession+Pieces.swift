@@ -5,18 +5,26 @@ import Torrent
 extension TorrentSession {
     /// Blocks for a peer to request: finish open pieces first, open new ones while the store
     /// grants buffers (the memory budget), endgame at the end.
-    func pick(count: Int, peerHas: Bitfield, outstanding: Set<BlockRequest>) -> [BlockRequest] {
+    func pick(count: Int, for peer: PeerID, peerHas: Bitfield, outstanding: Set<BlockRequest>) -> [BlockRequest] {
         state.withLockedValue { state in
             guard state.phase == .downloading else { return [] }
             var open: [Int: OpenPiece] = [:]
+            var exclusive: [Int: PeerID] = [:]
             swap(&open, &state.open)
+            swap(&exclusive, &state.exclusive)
+            let retryAlone = state.retryAlone
             let store = self.store
-            let picked = state.picker.pick(count: count, peerHas: { peerHas[$0] }, outstanding: outstanding) { index in
+            let available: (Int) -> Bool = { index in
+                peerHas[index] && (exclusive[index].map { $0 == peer } ?? true)
+            }
+            let picked = state.picker.pick(count: count, peerHas: available, outstanding: outstanding) { index in
                 guard let buffer = store.openPiece(index) else { return false }
                 open[index] = OpenPiece(buffer: buffer)
+                if retryAlone.contains(index) { exclusive[index] = peer }
                 return true
             }
             swap(&open, &state.open)
+            swap(&exclusive, &state.exclusive)
             return picked
         }
     }
@@ -85,6 +93,8 @@ extension TorrentSession {
             let (connections, nowComplete) = state.withLockedValue { state -> ([PeerConnection], Bool) in
                 state.commitsInFlight -= 1
                 state.picker.pieceVerified(index)
+                state.retryAlone.remove(index)
+                state.exclusive[index] = nil
                 state.bytesHad += Int64(geometry.length(ofPiece: index))
                 let complete = state.picker.isComplete && state.commitsInFlight == 0 && state.phase == .downloading
                 return (Array(state.connections.values), complete)
@@ -97,20 +107,29 @@ extension TorrentSession {
                 state.commitsInFlight -= 1
                 state.picker.pieceFailed(index)
                 state.hashFailures += Int64(geometry.length(ofPiece: index))
+                state.exclusive[index] = nil
                 var banned: Set<PeerID> = []
-                for peer in contributors {
+                if contributors.count == 1, let peer = contributors.first {
+                    // One sender: the bad data is certainly theirs.
                     state.strikes[peer, default: 0] += 1
                     if state.strikes[peer]! >= configuration.maxHashFailures {
                         state.banned.insert(peer)
                         banned.insert(peer)
                     }
+                } else {
+                    state.retryAlone.insert(index)
                 }
                 return state.connections.values.filter { $0.remotePeerID.map(banned.contains) ?? false }
             }
             logger.warning("piece failed its hash check; fetching it again", metadata: [
                 "piece": "\(index)", "peers": "\(contributors.map(\.description).sorted())",
             ])
-            for connection in offenders { connection.close(reason: "sent data that failed the hash check \(configuration.maxHashFailures) times") }
+            for connection in offenders {
+                logger.warning("dropping and banning a peer that sent corrupt data", metadata: [
+                    "peer_id": "\(connection.remotePeerID.map(\.description) ?? "?")", "failures": "\(configuration.maxHashFailures)",
+                ])
+                connection.close(reason: "sent data that failed the hash check \(configuration.maxHashFailures) times")
+            }
             wakeAll()
         case .failed(let index, let error):
             state.withLockedValue { $0.commitsInFlight -= 1 }

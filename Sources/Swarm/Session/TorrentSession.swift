@@ -36,6 +36,11 @@ public final class TorrentSession: Sendable {
         var peerIDs: Set<PeerID> = []
         var banned: Set<PeerID> = []
         var strikes: [PeerID: Int] = [:]
+        /// Pieces that failed with blocks from several peers: the next attempt comes from
+        /// one peer alone, so a failure can be pinned on who sent it.
+        var retryAlone: Set<Int> = []
+        /// Which peer a retried piece is reserved to.
+        var exclusive: [Int: PeerID] = [:]
         var unchoked = 0
         var downloaded: Int64 = 0
         var uploaded: Int64 = 0
@@ -144,6 +149,7 @@ extension TorrentSession {
         state.withLockedValue { state in
             guard state.connections.removeValue(forKey: ObjectIdentifier(connection)) != nil else { return }
             state.peerIDs.remove(peerID)
+            state.exclusive = state.exclusive.filter { $0.value != peerID }
             if let pieces { state.picker.peerBitfield(pieces, delta: -1) }
             for block in outstanding { state.picker.requestFailed(block) }
             if wasUnchoked { state.unchoked -= 1 }
