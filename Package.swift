@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "ezio",
             dependencies: [
-                "Appliance", "Torrent", "BlockIO", "PeerProtocol", "Swarm",
+                "Appliance", "Torrent", "BlockIO", "PeerProtocol", "Swarm", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -19,7 +19,21 @@ public final class DevicePieceStore: PieceStore {
     public let memoryBudget: Int
     private let hashers: WorkerPool
     private let writer: PieceWriter
-    private let inFlight = Mutex(0)
+    private let buffers = Mutex(BufferPool())
+
+    /// Piece buffers are reused: a fresh 16 MiB allocation costs 4,096 page faults and page
+    /// clears on first touch, which profiling showed as a fifth of a clone's CPU time.
+    struct BufferPool: ~Copyable {
+        var idle: [Memory] = []
+        var inUse = 0
+
+        deinit { for memory in idle { free(memory.pointer) } }
+    }
+
+    /// A buffer's address, passed between threads under the pool's lock.
+    struct Memory: @unchecked Sendable {
+        let pointer: UnsafeMutableRawPointer
+    }
 
     /// Opens `path` (read-write when `writable`) for a torrent with this layout and map.
     public init(
@@ -36,24 +50,32 @@ public final class DevicePieceStore: PieceStore {
 
     deinit { hashers.shutdown() }
 
-    /// Bytes of piece buffers now allocated.
-    public var bytesInFlight: Int { inFlight.withLock { $0 } }
+    /// Bytes of piece buffers now in use (allocated buffers that wait for reuse not counted).
+    public var bytesInFlight: Int { buffers.withLock { $0.inUse } * layout.pieceLength }
 
     public func openPiece(_ index: Int) -> PieceBuffer? {
-        let length = layout.length(ofPiece: index)
-        let granted = inFlight.withLock { used -> Bool in
-            guard used + length <= memoryBudget else { return false }
-            used += length
-            return true
+        let size = layout.pieceLength
+        let limit = max(1, memoryBudget / size)
+        let reused: Memory?? = buffers.withLock { pool in
+            guard pool.inUse < limit else { return .none }
+            pool.inUse += 1
+            return .some(pool.idle.popLast())
         }
-        guard granted else { return nil }
-        guard let memory = try? Sys.alignedAllocate(device.path, alignment: AlignedBuffer.alignment, size: length) else {
-            inFlight.withLock { $0 -= length }
+        guard let reused else { return nil }
+        guard let memory = reused?.pointer ?? (try? Sys.alignedAllocate(device.path, alignment: AlignedBuffer.alignment, size: size)) else {
+            buffers.withLock { $0.inUse -= 1 }
             return nil
         }
-        return PieceBuffer(index: index, length: length, bytes: memory) { [weak self] pointer in
-            free(pointer)
-            self?.inFlight.withLock { $0 -= length }
+        return PieceBuffer(index: index, length: layout.length(ofPiece: index), bytes: memory) { [weak self] pointer in
+            guard let self else {
+                free(pointer)
+                return
+            }
+            let memory = Memory(pointer: pointer)
+            buffers.withLock { pool in
+                pool.inUse -= 1
+                pool.idle.append(memory)
+            }
         }
     }
 

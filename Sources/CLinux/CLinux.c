@@ -31,3 +31,9 @@ int ezio_blkflsbuf(int fd) { return ioctl(fd, BLKFLSBUF, 0); }
 
 const int ezio_seek_data = SEEK_DATA;
 const int ezio_seek_hole = SEEK_HOLE;
+
+#include <malloc.h>
+
+int ezio_tune_malloc(int mmap_threshold, int trim_threshold) {
+    return mallopt(M_MMAP_THRESHOLD, mmap_threshold) && mallopt(M_TRIM_THRESHOLD, trim_threshold);
+}

@@ -40,6 +40,16 @@ public struct PeerWireDecoder: ByteToMessageDecoder, Sendable {
         return .continue
     }
 
+    /// How many more bytes `buffer` needs before the next event is complete (0 when it is),
+    /// so a caller can complete a message split across reads by moving only those bytes.
+    public func bytesNeeded(in buffer: ByteBuffer) -> Int {
+        if !sawHandshake { return max(0, Handshake.length - buffer.readableBytes) }
+        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else {
+            return 4 - buffer.readableBytes
+        }
+        return max(0, 4 + min(Int(length), maxMessageLength + 1) - buffer.readableBytes)
+    }
+
     /// The next event in `buffer`, consuming its bytes; nil when more bytes are needed.
     /// Usable without a channel, which is how the protocol tests drive it.
     public mutating func next(from buffer: inout ByteBuffer) throws(PeerWireError) -> PeerWireEvent? {

@@ -14,28 +14,28 @@ import Testing
     @Test func sequentialFinishesOpenPiecesFirst() {
         var picker = PiecePicker(torrent: torrent)
         let all: (Int) -> Bool = { _ in true }
-        let first = picker.pick(count: 3, peerHas: all, outstanding: [], mayOpen: { _ in true })
+        let first = picker.pick(count: 3, peerHas: all, outstanding: { _ in false }, mayOpen: { _ in true })
         #expect(first == [torrent.block(0, ofPiece: 0), torrent.block(1, ofPiece: 0), torrent.block(0, ofPiece: 1)])
         // Another peer continues piece 1 before opening piece 2.
-        let second = picker.pick(count: 2, peerHas: all, outstanding: [], mayOpen: { _ in true })
+        let second = picker.pick(count: 2, peerHas: all, outstanding: { _ in false }, mayOpen: { _ in true })
         #expect(second == [torrent.block(1, ofPiece: 1), torrent.block(0, ofPiece: 2)])
         #expect(picker.openPieceCount == 3)
         // A peer without piece 2 and 3 gets piece 4.
-        let third = picker.pick(count: 2, peerHas: { $0 == 4 }, outstanding: [], mayOpen: { _ in true })
+        let third = picker.pick(count: 2, peerHas: { $0 == 4 }, outstanding: { _ in false }, mayOpen: { _ in true })
         #expect(third == [torrent.block(0, ofPiece: 4), torrent.block(1, ofPiece: 4)])
     }
 
     @Test func memoryBudgetStopsNewPieces() {
         var picker = PiecePicker(torrent: torrent)
         var opened = 0
-        let picked = picker.pick(count: 10, peerHas: { _ in true }, outstanding: [], mayOpen: { _ in opened += 1; return opened <= 1 })
+        let picked = picker.pick(count: 10, peerHas: { _ in true }, outstanding: { _ in false }, mayOpen: { _ in opened += 1; return opened <= 1 })
         #expect(picked.count == 2)
         #expect(picker.openPieceCount == 1)
     }
 
     @Test func completionVerificationAndFailure() {
         var picker = PiecePicker(torrent: torrent)
-        let blocks = picker.pick(count: 2, peerHas: { _ in true }, outstanding: [], mayOpen: { _ in true })
+        let blocks = picker.pick(count: 2, peerHas: { _ in true }, outstanding: { _ in false }, mayOpen: { _ in true })
         let firstDone = picker.received(blocks[0])
         let duplicateDone = picker.received(blocks[0])
         let secondDone = picker.received(blocks[1])   // piece 0 complete
@@ -43,7 +43,7 @@ import Testing
         #expect(!picker.wants(0) && picker.pending[0])
         picker.pieceFailed(0)
         #expect(picker.wants(0))
-        let again = picker.pick(count: 2, peerHas: { _ in true }, outstanding: [], mayOpen: { _ in true })
+        let again = picker.pick(count: 2, peerHas: { _ in true }, outstanding: { _ in false }, mayOpen: { _ in true })
         #expect(again == blocks)
         _ = picker.received(again[0])
         let completed = picker.received(again[1])
@@ -56,10 +56,10 @@ import Testing
 
     @Test func failedRequestsArePickedAgain() {
         var picker = PiecePicker(torrent: torrent)
-        let blocks = picker.pick(count: 2, peerHas: { _ in true }, outstanding: [], mayOpen: { _ in true })
-        #expect(picker.pick(count: 2, peerHas: { _ in true }, outstanding: [], mayOpen: { _ in false }).isEmpty)
+        let blocks = picker.pick(count: 2, peerHas: { _ in true }, outstanding: { _ in false }, mayOpen: { _ in true })
+        #expect(picker.pick(count: 2, peerHas: { _ in true }, outstanding: { _ in false }, mayOpen: { _ in false }).isEmpty)
         picker.requestFailed(blocks[1])
-        #expect(picker.pick(count: 2, peerHas: { _ in true }, outstanding: [], mayOpen: { _ in false }) == [blocks[1]])
+        #expect(picker.pick(count: 2, peerHas: { _ in true }, outstanding: { _ in false }, mayOpen: { _ in false }) == [blocks[1]])
     }
 
     @Test func rarestFirst() {
@@ -72,20 +72,20 @@ import Testing
         picker.peerHas(3)
         // availability: 1, 1, 1, 3, 1 → piece 0 (lowest of the rarest)... make 2 rarest:
         picker.peerHas(0); picker.peerHas(1); picker.peerHas(4)
-        let picked = picker.pick(count: 1, peerHas: { _ in true }, outstanding: [], mayOpen: { _ in true })
+        let picked = picker.pick(count: 1, peerHas: { _ in true }, outstanding: { _ in false }, mayOpen: { _ in true })
         #expect(picked == [torrent.block(0, ofPiece: 2)])
     }
 
     @Test func endgameDoublesUpButNeverTwiceToOnePeer() {
         var picker = PiecePicker(torrent: UniformPieces(pieceLength: 32_768, totalLength: 32_768))
-        let first = picker.pick(count: 10, peerHas: { _ in true }, outstanding: [], mayOpen: { _ in true })
+        let first = picker.pick(count: 10, peerHas: { _ in true }, outstanding: { _ in false }, mayOpen: { _ in true })
         #expect(first.count == 2 && picker.isEndgame)
-        let sameP = picker.pick(count: 10, peerHas: { _ in true }, outstanding: Set(first), mayOpen: { _ in true })
+        let sameP = picker.pick(count: 10, peerHas: { _ in true }, outstanding: { Set(first).contains($0) }, mayOpen: { _ in true })
         #expect(sameP.isEmpty)
-        let other = picker.pick(count: 10, peerHas: { _ in true }, outstanding: [], mayOpen: { _ in true })
+        let other = picker.pick(count: 10, peerHas: { _ in true }, outstanding: { _ in false }, mayOpen: { _ in true })
         #expect(Set(other) == Set(first))
         _ = picker.received(first[0])
-        let third = picker.pick(count: 10, peerHas: { _ in true }, outstanding: [], mayOpen: { _ in true })
+        let third = picker.pick(count: 10, peerHas: { _ in true }, outstanding: { _ in false }, mayOpen: { _ in true })
         #expect(third == [first[1]])
     }
 
@@ -94,6 +94,6 @@ import Testing
         have[0] = true
         have[1] = true
         var picker = PiecePicker(torrent: torrent, have: have)
-        #expect(picker.pick(count: 1, peerHas: { _ in true }, outstanding: [], mayOpen: { _ in true }) == [torrent.block(0, ofPiece: 2)])
+        #expect(picker.pick(count: 1, peerHas: { _ in true }, outstanding: { _ in false }, mayOpen: { _ in true }) == [torrent.block(0, ofPiece: 2)])
     }
 }

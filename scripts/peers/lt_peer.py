@@ -4,7 +4,9 @@
   lt_peer.py make   FILE TORRENT [PIECE_LENGTH] [TRACKER]  write a normal single-file torrent of FILE
   lt_peer.py seed   TORRENT SAVE_DIR PORT                   seed until killed; prints "ready" when listening
   lt_peer.py leech  TORRENT SAVE_DIR [HOST:PORT ...]        download (from these peers and/or the torrent's
-                                                            trackers), exit 0 once complete and verified
+                                                            trackers), exit 0 once complete and verified;
+                                                            with LT_PREALLOCATED=1 the files already exist
+                                                            (preallocated) and are not checked first
 
 Runs with uTP, DHT, LSD, UPnP and NAT-PMP off, so nothing leaves the test, and with several
 connections per IP allowed (test peers share 127.0.0.1). Needs /usr/bin/python3 (Debian's
@@ -44,12 +46,12 @@ def make(path, out, piece_length=16 << 20, tracker=None):
         f.write(lt.bencode(t.generate()))
 
 
-def add(ses, torrent, save_dir, seed_mode=False):
+def add(ses, torrent, save_dir, skip_check=False):
     params = lt.add_torrent_params()
     params.ti = lt.torrent_info(torrent)
     params.save_path = save_dir
-    if seed_mode:
-        params.flags |= lt.torrent_flags.seed_mode
+    if skip_check:
+        params.flags |= lt.torrent_flags.no_verify_files
     return ses.add_torrent(params)
 
 
@@ -69,7 +71,8 @@ def main():
             time.sleep(1)
     if mode == "leech":
         ses = session(0)
-        handle = add(ses, sys.argv[2], sys.argv[3])
+        import os
+        handle = add(ses, sys.argv[2], sys.argv[3], skip_check=os.environ.get("LT_PREALLOCATED") == "1")
         for peer in sys.argv[4:]:
             host, port = peer.rsplit(":", 1)
             handle.connect_peer((host, int(port)))

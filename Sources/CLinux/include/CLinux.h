@@ -29,4 +29,8 @@ int ezio_blkflsbuf(int fd);
 extern const int ezio_seek_data;
 extern const int ezio_seek_hole;
 
+/// Sets glibc's mmap and trim thresholds (mallopt, in <malloc.h>, which Glibc does not
+/// import). Returns non-zero on success.
+int ezio_tune_malloc(int mmap_threshold, int trim_threshold);
+
 #endif

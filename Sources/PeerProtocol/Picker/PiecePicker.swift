@@ -71,10 +71,10 @@ public struct PiecePicker<Torrent: PickerTorrent>: Sendable {
     // MARK: Picking
 
     /// Up to `count` blocks to request from a peer that has the pieces `peerHas` says and
-    /// already has `outstanding` requested. `mayOpen(index)` is asked before piece `index`
+    /// already has the blocks `outstanding` says requested. `mayOpen(index)` is asked before piece `index`
     /// is started, so the engine can allocate its buffer or hold to its memory budget.
     public mutating func pick(
-        count: Int, peerHas: (Int) -> Bool, outstanding: Set<BlockRequest>, mayOpen: (Int) -> Bool
+        count: Int, peerHas: (Int) -> Bool, outstanding: (BlockRequest) -> Bool, mayOpen: (Int) -> Bool
     ) -> [BlockRequest] {
         var picked: [BlockRequest] = []
         guard count > 0 else { return picked }
@@ -95,13 +95,13 @@ public struct PiecePicker<Torrent: PickerTorrent>: Sendable {
         for (index, partial) in partials where peerHas(index) {
             for block in 0..<partial.received.count where !partial.received[block] {
                 let request = torrent.block(block, ofPiece: index)
-                if !outstanding.contains(request) { candidates.append((partial.requested[block], request)) }
+                if !outstanding(request) { candidates.append((partial.requested[block], request)) }
             }
         }
         candidates.sort { ($0.requests, $0.block.piece, $0.block.offset) < ($1.requests, $1.block.piece, $1.block.offset) }
         for candidate in candidates.prefix(count) {
             let block = candidate.block.offset / blockLength(candidate.block.piece)
-            partials[candidate.block.piece]!.requested[block] += 1
+            update(candidate.block.piece) { $0.requested[block] += 1 }
             picked.append(candidate.block)
         }
         return picked
@@ -121,14 +121,23 @@ public struct PiecePicker<Torrent: PickerTorrent>: Sendable {
     }
 
     private mutating func takeUnrequested(of index: Int, into picked: inout [BlockRequest], limit: Int) {
-        guard var partial = partials[index], partial.unrequestedCount > 0 else { return }
-        for block in 0..<partial.requested.count where picked.count < limit {
-            guard partial.requested[block] == 0, !partial.received[block] else { continue }
-            partial.requested[block] = 1
-            partial.unrequestedCount -= 1
-            picked.append(torrent.block(block, ofPiece: index))
+        guard let partial = partials[index], partial.unrequestedCount > 0 else { return }
+        let torrent = self.torrent
+        // Mutated in place: copying a piece's block arrays out and back per call would
+        // copy them on every block.
+        update(index) { partial in
+            for block in 0..<partial.requested.count where picked.count < limit {
+                guard partial.requested[block] == 0, !partial.received[block] else { continue }
+                partial.requested[block] = 1
+                partial.unrequestedCount -= 1
+                picked.append(torrent.block(block, ofPiece: index))
+            }
         }
-        partials[index] = partial
+    }
+
+    private mutating func update<R>(_ index: Int, _ body: (inout Partial) -> R) -> R? {
+        guard partials[index] != nil else { return nil }
+        return body(&partials[index]!)
     }
 
     private mutating func nextNewPiece(peerHas: (Int) -> Bool) -> Int? {
@@ -153,19 +162,17 @@ public struct PiecePicker<Torrent: PickerTorrent>: Sendable {
     /// A block arrived. Returns true when it was the piece's last missing block: the piece
     /// is then pending verification. Duplicates (endgame) and blocks never asked for give false.
     public mutating func received(_ request: BlockRequest) -> Bool {
-        guard var partial = partials[request.piece] else { return false }
         let block = request.offset / blockLength(request.piece)
-        guard block < partial.received.count, !partial.received[block],
-              torrent.block(block, ofPiece: request.piece) == request
-        else { return false }
-        partial.received[block] = true
-        partial.receivedCount += 1
-        if partial.requested[block] == 0 { partial.unrequestedCount -= 1 }
-        partial.requested[block] = 0
-        guard partial.receivedCount == partial.received.count else {
-            partials[request.piece] = partial
-            return false
+        guard torrent.block(block, ofPiece: request.piece) == request else { return false }
+        let complete = update(request.piece) { partial -> Bool? in
+            guard block < partial.received.count, !partial.received[block] else { return nil }
+            partial.received[block] = true
+            partial.receivedCount += 1
+            if partial.requested[block] == 0 { partial.unrequestedCount -= 1 }
+            partial.requested[block] = 0
+            return partial.receivedCount == partial.received.count
         }
+        guard complete == true else { return false }
         partials[request.piece] = nil
         pending[request.piece] = true
         return true
@@ -181,12 +188,12 @@ public struct PiecePicker<Torrent: PickerTorrent>: Sendable {
     /// A request will not be answered (rejected, timed out, peer gone): the block may be
     /// requested again.
     public mutating func requestFailed(_ request: BlockRequest) {
-        guard var partial = partials[request.piece] else { return }
         let block = request.offset / blockLength(request.piece)
-        guard block < partial.requested.count, !partial.received[block], partial.requested[block] > 0 else { return }
-        partial.requested[block] -= 1
-        if partial.requested[block] == 0 { partial.unrequestedCount += 1 }
-        partials[request.piece] = partial
+        update(request.piece) { partial in
+            guard block < partial.requested.count, !partial.received[block], partial.requested[block] > 0 else { return }
+            partial.requested[block] -= 1
+            if partial.requested[block] == 0 { partial.unrequestedCount += 1 }
+        }
     }
 
     /// A pending piece verified and was stored.

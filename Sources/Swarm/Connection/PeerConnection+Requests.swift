@@ -9,7 +9,7 @@ extension PeerConnection {
         let wanted = depth - outstanding.count
         guard wanted >= min(16, depth) else { return }
         guard let remotePeerID else { return }
-        let blocks = session.pick(count: wanted, for: remotePeerID, peerHas: peerPieces, outstanding: Set(outstanding.keys))
+        let blocks = session.pick(count: wanted, for: remotePeerID, peerHas: peerPieces, outstanding: { self.outstanding[$0] != nil })
         guard !blocks.isEmpty else {
             if outstanding.isEmpty { updateInterest() }
             return

@@ -96,24 +96,24 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
-        if inbound.readableBytes == 0 {
-            inbound = bytes
-        } else {
-            inbound.writeBuffer(&bytes)
-        }
         do {
-            while !closed, let event = try decoder.next(from: &inbound) {
-                try handle(event)
+            // A message split across reads: move over only the bytes it still lacks and
+            // handle it, rather than appending the whole new read to the leftover (which
+            // would copy every byte received once more).
+            while inbound.readableBytes > 0, bytes.readableBytes > 0, !closed {
+                let missing = max(1, decoder.bytesNeeded(in: inbound))
+                var part = bytes.readSlice(length: min(missing, bytes.readableBytes))!
+                inbound.writeBuffer(&part)
+                while !closed, let event = try decoder.next(from: &inbound) { try handle(event) }
             }
+            guard inbound.readableBytes == 0 else { return }
+            while !closed, let event = try decoder.next(from: &bytes) { try handle(event) }
         } catch {
             close(reason: "\(error)")
             return
         }
-        if inbound.readableBytes == 0 {
-            inbound.clear()
-        } else if inbound.readerIndex > 1 << 20 {
-            inbound.discardReadBytes()
-        }
+        // Keep what is left (the start of the next message) without copying it.
+        inbound = bytes.readableBytes > 0 ? bytes : ByteBuffer()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

@@ -5,7 +5,7 @@ import Torrent
 extension TorrentSession {
     /// Blocks for a peer to request: finish open pieces first, open new ones while the store
     /// grants buffers (the memory budget), endgame at the end.
-    func pick(count: Int, for peer: PeerID, peerHas: Bitfield, outstanding: Set<BlockRequest>) -> [BlockRequest] {
+    func pick(count: Int, for peer: PeerID, peerHas: Bitfield, outstanding: (BlockRequest) -> Bool) -> [BlockRequest] {
         state.withLockedValue { state in
             guard state.phase == .downloading else { return [] }
             var open: [Int: OpenPiece] = [:]
@@ -59,17 +59,15 @@ extension TorrentSession {
             if let requestedAt {
                 state.blockTimes.add(Double((NIODeadline.now() - requestedAt).nanoseconds) / 1e9)
             }
-            guard var piece = state.open[block.piece], !state.picker.hasReceived(block),
+            guard let buffer = state.open[block.piece]?.buffer, !state.picker.hasReceived(block),
                   block.offset % geometry.blockLength == 0, blockIndex < geometry.blockCount(ofPiece: block.piece),
                   geometry.block(blockIndex, ofPiece: block.piece) == block, block.length == data.readableBytes,
-                  data.withUnsafeReadableBytes({ piece.buffer.store($0, at: block.offset) })
+                  data.withUnsafeReadableBytes({ buffer.store($0, at: block.offset) })
             else { return .unwanted }
-            piece.contributors.insert(peer)
-            guard state.picker.received(block) else {
-                state.open[block.piece] = piece
-                return .stored
-            }
-            state.open[block.piece] = nil
+            // In place: copying the entry out and back would copy its set on every block.
+            state.open[block.piece]!.contributors.insert(peer)
+            guard state.picker.received(block) else { return .stored }
+            let piece = state.open.removeValue(forKey: block.piece)!
             state.commitsInFlight += 1
             return .completed(piece, metainfo.pieceHashes[block.piece])
         }
