@@ -79,6 +79,14 @@ let package = Package(
             name: "PeerProtocolTests",
             dependencies: ["PeerProtocol", "Torrent", .product(name: "NIOTestUtils", package: "swift-nio")]
         ),
+        .testTarget(
+            name: "SwarmTests",
+            dependencies: [
+                "Swarm", "PeerProtocol", "Torrent", "TestSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "BlockIOTests", dependencies: ["BlockIO", "Torrent", "TestSupport"]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "TestSupport"]),
         .testTarget(name: "ApplianceTests", dependencies: ["Appliance", "Torrent", "BlockIO", "TestSupport"]),

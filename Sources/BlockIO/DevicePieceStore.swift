@@ -41,6 +41,8 @@ public final class DevicePieceStore: PieceStore {
         memoryBudget: Int = 256 << 20, hashThreads: Int = WorkerThreads.coreCount, engine: IOEngine = .pwrite
     ) throws(SystemError) {
         self.device = try BlockDevice(path: path, writable: writable)
+        // Serving reads blocks in order, piece after piece: ask for a larger read-ahead.
+        if !writable { device.adviseSequential() }
         self.map = map
         self.layout = PieceLayout(pieceLength: pieceLength, totalLength: map.totalLength)
         self.memoryBudget = max(memoryBudget, pieceLength)

@@ -59,6 +59,11 @@ public final class SwarmEngine: Service, Sendable {
     /// The port we listen on, after `start`.
     public var listenPort: Int? { server.withLockedValue { $0?.localAddress?.port } }
 
+    /// Whether `address` turned out to be ourselves (it is then never dialled again).
+    func isOurs(_ address: PeerAddress) -> Bool {
+        selfAddresses.withLockedValue { $0.contains(address) }
+    }
+
     /// The session of a torrent we run.
     func session(for infoHash: SHA1Digest) -> TorrentSession? {
         sessions.withLockedValue { $0[infoHash] }

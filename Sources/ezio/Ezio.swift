@@ -27,7 +27,12 @@ struct Ezio: AsyncParsableCommand {
         do {
             command = try parseAsRoot()
         } catch {
-            exit(withError: error)
+            // Help and version exit 0; every usage error exits 2, as the clone contract asks
+            // (0 done, 1 failed, 2 bad usage), and the same for every subcommand.
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }
+            StandardError.writeLine(fullMessage(for: error))
+            Glibc.exit(2)
         }
         do {
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -33,8 +33,8 @@ public struct CloneJob: Sendable {
     public var seedIdle = 15.0
     /// Bytes of piece buffers in flight.
     public var memoryBudget = 256 << 20
-    /// Write engine.
-    public var ioEngine: IOEngine = .pwrite
+    /// Write engine (the caller falls back to pwrite where io_uring is refused).
+    public var ioEngine: IOEngine = .ioUring
     /// Extra trackers besides the torrent's.
     public var trackers: [String] = []
 

@@ -5,7 +5,7 @@ import TestSupport
 /// The engine end to end over loopback, and with peers no one here wrote: python3-libtorrent
 /// and aria2 (Debian packages).
 @Suite(.enabled(if: Integration.enabled, "needs root, loop devices and python3-libtorrent"))
-struct SwarmTests {
+struct SwarmIntegrationTests {
     /// `ezio seed` from an image file, `ezio clone` into a loop device pre-filled with a
     /// pattern: every extent matches the source, every byte outside the extents still holds
     /// the pattern.
@@ -148,5 +148,56 @@ struct CorruptPeerTests {
         #expect(clone.timedOut)
         #expect(clone.stdout.contains("\"progress\":0.75"))
         #expect(!clone.stdout.contains("\"state\":\"seeding\""))
+    }
+}
+
+@Suite(.enabled(if: Integration.enabled, "needs root and the built ezio"))
+struct CloneContractTests {
+    /// The torrent may come from an http:// URL (the boot environment fetches it so).
+    @Test func cloneFetchesTheTorrentOverHTTP() throws {
+        let scratch = ScratchFolder("clone-http")
+        try FileManager.default.createDirectory(atPath: scratch.file("www"), withIntermediateDirectories: true)
+        scratch.write("source.img", patternBytes(3 << 20, seed: 61))
+        try Command.check([Integration.ezio, "create", scratch.file("source.img"), "-o", scratch.file("www/d.torrent"), "--piece-size", "256K"])
+        let httpPort = freePort()
+        let web = try Background(["/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", scratch.file("www"), "\(httpPort)"], log: scratch.file("http.log"))
+        let port = freePort()
+        let seed = try Background([Integration.ezio, "seed", scratch.file("www/d.torrent"), scratch.file("source.img"), "--port", "\(port)"], log: scratch.file("seed.log"))
+        try seed.wait(for: "seeding")
+        try web.wait(for: "Serving HTTP")
+        let clone = try Command.run([Integration.ezio, "clone", "http://127.0.0.1:\(httpPort)/d.torrent", scratch.file("out.img"), "--peer", "127.0.0.1:\(port)", "--seed-idle", "0"], timeout: 60)
+        #expect(clone.status == 0, "\(clone.stderr)")
+        #expect(firstDifference(scratch.read("out.img"), scratch.read("source.img")) == nil)
+        let missing = try Command.run([Integration.ezio, "clone", "http://127.0.0.1:\(httpPort)/none.torrent", scratch.file("x.img")], timeout: 30)
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("HTTP 404"))
+        #expect(!FileManager.default.fileExists(atPath: scratch.file("x.img")))
+    }
+
+    /// A target that fills up: the clone stops with one line naming the device and offset,
+    /// and exits 1.
+    @Test func fullTargetStopsTheCloneWithAClearError() throws {
+        let scratch = ScratchFolder("clone-full")
+        scratch.write("source.img", patternBytes(4 << 20, seed: 62))
+        try Command.check([Integration.ezio, "create", scratch.file("source.img"), "-o", scratch.file("d.torrent"), "--piece-size", "512K"])
+        try FileManager.default.createDirectory(atPath: scratch.file("small"), withIntermediateDirectories: true)
+        try Command.check(["/usr/bin/mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", scratch.file("small")])
+        defer { _ = try? Command.run(["/usr/bin/umount", scratch.file("small")]) }
+        let port = freePort()
+        let seed = try Background([Integration.ezio, "seed", scratch.file("d.torrent"), scratch.file("source.img"), "--port", "\(port)"], log: scratch.file("seed.log"))
+        try seed.wait(for: "seeding")
+        let target = scratch.file("small/out.img")
+        let clone = try Command.run([Integration.ezio, "clone", scratch.file("d.torrent"), target, "--peer", "127.0.0.1:\(port)", "--json-progress"], timeout: 60)
+        #expect(clone.status == 1)
+        #expect(clone.stderr.contains("ezio clone: error: cannot store piece"), "\(clone.stderr)")
+        #expect(clone.stderr.contains("pwrite \(target) at byte "))
+        #expect(clone.stderr.contains("No space left on device"))
+        #expect(clone.stdout.contains("\"state\":\"failed\""))
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        let result = try Command.run([Integration.ezio, "clone", "x.torrent", "/tmp/x", "--io-engine", "floppy"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--io-engine must be pwritev or io_uring"))
     }
 }
