@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "Appliance",
             dependencies: [
-                "Torrent", "BlockIO", "PeerProtocol", "Swarm",
+                "Torrent", "BlockIO", "PeerProtocol", "Swarm", "Devices",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "ezio",
             dependencies: [
-                "Appliance", "Torrent", "BlockIO", "PeerProtocol", "Swarm", "CLinux",
+                "Appliance", "Torrent", "BlockIO", "PeerProtocol", "Swarm", "CLinux", "Devices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -26,9 +26,10 @@ public final class BlockDevice: Sendable {
     var descriptor: Int32 { fd }
 
     /// Opens `path` read-only, or read-write when `writable`; anything but a block device or
-    /// a regular file is refused.
-    public init(path: String, writable: Bool = false) throws(SystemError) {
-        let fd = try Sys.open(path, writable ? O_RDWR : O_RDONLY)
+    /// a regular file is refused. `exclusive` opens a block device with O_EXCL, which the
+    /// kernel refuses while anything (a mount, dm, md) holds it.
+    public init(path: String, writable: Bool = false, exclusive: Bool = false) throws(SystemError) {
+        let fd = try Sys.open(path, (writable ? O_RDWR : O_RDONLY) | (exclusive ? O_EXCL : 0))
         do throws(SystemError) {
             let info = try Sys.fstat(fd, path)
             switch info.st_mode & S_IFMT {
@@ -66,6 +67,12 @@ public final class BlockDevice: Sendable {
     /// Flushes written data to stable storage.
     public func sync() throws(SystemError) {
         try Sys.fsync(fd, path)
+    }
+
+    /// Sets the device's read-ahead (block devices only; files are left alone).
+    public func setReadAhead(kib: Int) throws(SystemError) {
+        guard kind == .blockDevice else { return }
+        try Sys.setReadAhead(fd, path, sectors: kib * 2)
     }
 
     /// Tells the kernel reads will be sequential, for a larger read-ahead.

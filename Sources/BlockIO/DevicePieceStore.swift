@@ -37,17 +37,18 @@ public final class DevicePieceStore: PieceStore {
 
     /// Opens `path` (read-write when `writable`) for a torrent with this layout and map.
     public init(
-        path: String, map: ExtentMap, pieceLength: Int, writable: Bool,
-        memoryBudget: Int = 256 << 20, hashThreads: Int = WorkerThreads.coreCount, engine: IOEngine = .pwrite
+        path: String, map: ExtentMap, pieceLength: Int, writable: Bool, exclusive: Bool = false,
+        memoryBudget: Int = 256 << 20, hashThreads: Int = WorkerThreads.coreCount, engine: IOEngine = .pwrite,
+        queueDepth: Int = 64
     ) throws(SystemError) {
-        self.device = try BlockDevice(path: path, writable: writable)
+        self.device = try BlockDevice(path: path, writable: writable, exclusive: exclusive)
         // Serving reads blocks in order, piece after piece: ask for a larger read-ahead.
         if !writable { device.adviseSequential() }
         self.map = map
         self.layout = PieceLayout(pieceLength: pieceLength, totalLength: map.totalLength)
         self.memoryBudget = max(memoryBudget, pieceLength)
         self.hashers = WorkerPool(threads: hashThreads)
-        self.writer = try engine.makeWriter(device: device)
+        self.writer = try engine.makeWriter(device: device, queueDepth: queueDepth)
     }
 
     deinit { hashers.shutdown() }

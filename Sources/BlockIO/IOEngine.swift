@@ -16,10 +16,10 @@ protocol PieceWriter: Sendable {
 typealias ExtentMapRun = ExtentMap.Run
 
 extension IOEngine {
-    func makeWriter(device: BlockDevice) throws(SystemError) -> any PieceWriter {
+    func makeWriter(device: BlockDevice, queueDepth: Int) throws(SystemError) -> any PieceWriter {
         switch self {
         case .pwrite: return PositionalWriter(device: device)
-        case .ioUring: return try RingWriter(device: device)
+        case .ioUring: return try RingWriter(device: device, entries: queueDepth)
         }
     }
 }

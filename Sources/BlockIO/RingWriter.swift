@@ -8,9 +8,9 @@ final class RingWriter: PieceWriter {
     private let ring: Mutex<Ring>
     private let fallback: PositionalWriter
 
-    init(device: BlockDevice) throws(SystemError) {
+    init(device: BlockDevice, entries: Int) throws(SystemError) {
         self.device = device
-        self.ring = Mutex(try Ring(entries: 64))
+        self.ring = Mutex(try Ring(entries: max(1, min(entries, 4096))))
         self.fallback = PositionalWriter(device: device)
     }
 

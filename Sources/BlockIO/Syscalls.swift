@@ -118,6 +118,10 @@ enum Sys {
         return Int64(size)
     }
 
+    static func setReadAhead(_ fd: Int32, _ path: String, sectors: Int) throws(SystemError) {
+        _ = try retrying("ioctl(BLKRASET)", path) { ezio_blkraset(fd, UInt(sectors)) }
+    }
+
     static func logicalSectorSize(_ fd: Int32, _ path: String) throws(SystemError) -> Int {
         var size: Int32 = 0
         _ = try retrying("ioctl(BLKSSZGET)", path) { ezio_blksszget(fd, &size) }

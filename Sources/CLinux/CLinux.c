@@ -17,6 +17,8 @@ int ezio_blkpbszget(int fd, unsigned int *size) { return ioctl(fd, BLKPBSZGET, s
 
 int ezio_blkroget(int fd, int *readonly) { return ioctl(fd, BLKROGET, readonly); }
 
+int ezio_blkraset(int fd, unsigned long sectors) { return ioctl(fd, BLKRASET, sectors); }
+
 int ezio_blkdiscard(int fd, uint64_t start, uint64_t length) {
     uint64_t range[2] = {start, length};
     return ioctl(fd, BLKDISCARD, range);

@@ -1,7 +1,8 @@
-/// A failure to discover devices, as one line.
-public struct DeviceError: Error, Sendable, CustomStringConvertible {
+/// A refusal or a discovery failure, as one line naming the device and the reason.
+public struct DeviceError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The line.
     public var description: String
 
-    init(_ description: String) { self.description = description }
+    /// Creates an error.
+    public init(_ description: String) { self.description = description }
 }

@@ -1,6 +1,7 @@
 import Appliance
 import ArgumentParser
 import BlockIO
+import Devices
 import Foundation
 
 struct CloneCommand: AsyncParsableCommand {
@@ -16,8 +17,23 @@ struct CloneCommand: AsyncParsableCommand {
     @Argument(help: "The torrent: a path or an http:// URL.")
     var torrent: String
 
-    @Argument(help: "The block device or file to write (a file is created if missing).")
+    @Argument(help: "Where to write: a device or file path (a file is created if missing), auto, serial:TEXT, wwn:TEXT, path:BY-PATH or size>=SIZE.")
     var target: String
+
+    @Option(help: "When several disks are eligible: smallest, largest or first.")
+    var pick: String?
+
+    @Flag(name: .customLong("allow-loop"), help: "Loop devices may be targets (tests).")
+    var allowLoop = false
+
+    @Flag(help: "Overwrite a disk that already has partitions or data (nothing else is ever overridden).")
+    var force = false
+
+    @Option(name: .customLong("write-threads"), help: "Threads that verify and write pieces (default: by storage type).")
+    var writeThreads: Int?
+
+    @Option(name: .customLong("queue-depth"), help: "io_uring queue depth (default: by storage type).")
+    var queueDepth: Int?
 
     @OptionGroup var swarm: SwarmOptions
 
@@ -43,10 +59,18 @@ struct CloneCommand: AsyncParsableCommand {
         guard seedRatio >= 0, seedIdle >= 0 else { throw ValidationError("--seed-ratio and --seed-idle must not be negative") }
         guard let bytes = ByteCount.parse(memory), bytes >= 1 << 20 else { throw ValidationError("--memory must be at least 1M") }
         guard IOEngine(rawValue: ioEngine) != nil else { throw ValidationError("--io-engine must be pwritev or io_uring") }
+        if let pick, TargetSelector.Pick(rawValue: pick) == nil { throw ValidationError("--pick must be smallest, largest or first") }
+        if let writeThreads, writeThreads < 1 { throw ValidationError("--write-threads must be at least 1") }
+        if let queueDepth, !(1...4096).contains(queueDepth) { throw ValidationError("--queue-depth must be 1 to 4096") }
     }
 
     func run() async throws {
-        var job = CloneJob(torrent: torrent, targetPath: target)
+        var job = CloneJob(torrent: torrent, target: target)
+        job.allowLoop = allowLoop
+        job.force = force
+        job.pick = pick.flatMap(TargetSelector.Pick.init)
+        job.writeThreads = writeThreads
+        job.queueDepth = queueDepth
         swarm.apply(to: &job.swarm, defaultPort: 0)
         job.trackers = trackers
         job.seedRatio = seedRatio

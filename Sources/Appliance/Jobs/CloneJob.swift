@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import BlockIO
+import Devices
 import Logging
 import NIOConcurrencyHelpers
 import PeerProtocol
@@ -23,8 +24,20 @@ public struct CloneJob: Sendable {
 
     /// A torrent path or an http:// URL.
     public var torrent: String
-    /// The device or file to write.
-    public var targetPath: String
+    /// TARGET as given: a path, `auto`, `serial:`, `wwn:`, `path:` or `size>=`.
+    public var target: String
+    /// Loop devices may be targets (tests).
+    public var allowLoop = false
+    /// Overwrite a disk that already has partitions or data.
+    public var force = false
+    /// Tie-break among several eligible disks.
+    public var pick: TargetSelector.Pick?
+    /// Overrides of the storage type's defaults.
+    public var writeThreads: Int?
+    /// Overrides of the storage type's defaults.
+    public var queueDepth: Int?
+    /// The devices to choose among (discovery of the running system by default).
+    public var discover: @Sendable () -> [BlockDeviceInfo] = { DeviceDiscovery().list() }
     /// Engine settings.
     public var swarm = SwarmConfiguration()
     /// Stop seeding when uploaded ≥ this × the image (EZIO: 3).
@@ -39,9 +52,9 @@ public struct CloneJob: Sendable {
     public var trackers: [String] = []
 
     /// Creates a job.
-    public init(torrent: String, targetPath: String) {
+    public init(torrent: String, target: String) {
         self.torrent = torrent
-        self.targetPath = targetPath
+        self.target = target
     }
 
     /// Runs the clone; `report` gets a progress line once a second and at each state change.
@@ -55,12 +68,14 @@ public struct CloneJob: Sendable {
             } catch {
                 throw JobError("\(torrent): \(error)")
             }
-            try prepareTarget(size: map.deviceEnd)
+            let (targetPath, tuning, isDevice) = try chooseTarget(neededSize: map.deviceEnd, logger: logger)
+            try prepareTarget(targetPath, size: map.deviceEnd)
             let store: DevicePieceStore
             do {
                 store = try DevicePieceStore(
-                    path: targetPath, map: map, pieceLength: metainfo.pieceLength, writable: true,
-                    memoryBudget: memoryBudget, engine: ioEngine)
+                    path: targetPath, map: map, pieceLength: metainfo.pieceLength, writable: true, exclusive: isDevice,
+                    memoryBudget: memoryBudget, hashThreads: tuning.writeThreads, engine: ioEngine, queueDepth: tuning.queueDepth)
+                if isDevice { try? store.device.setReadAhead(kib: tuning.readAheadKiB) }
             } catch {
                 throw JobError("\(error)")
             }
@@ -99,9 +114,37 @@ public struct CloneJob: Sendable {
         }
     }
 
+    /// Resolves TARGET to a path under the safety policy, before anything is written; a block
+    /// device brings the engine settings of its storage type.
+    private func chooseTarget(neededSize: Int64, logger: Logger) throws(JobError) -> (String, StorageTuning, Bool) {
+        let spec: TargetSelector.Spec
+        let selector = TargetSelector(policy: TargetPolicy(allowLoop: allowLoop, force: force, neededSize: neededSize), pick: pick)
+        do {
+            spec = try TargetSelector.Spec(target) { ByteCount.parse($0) }
+            switch try selector.choose(spec, among: discover()) {
+            case .file(let path):
+                var tuning = StorageTuning.defaults(for: nil, cores: WorkerThreads.coreCount)
+                tuning.writeThreads = writeThreads ?? tuning.writeThreads
+                tuning.queueDepth = queueDepth ?? tuning.queueDepth
+                return (path, tuning, false)
+            case .device(let device):
+                var tuning = StorageTuning.defaults(for: device.storage, cores: WorkerThreads.coreCount)
+                tuning.writeThreads = writeThreads ?? tuning.writeThreads
+                tuning.queueDepth = queueDepth ?? tuning.queueDepth
+                logger.info("target", metadata: [
+                    "device": "\(device.node)", "size": "\(device.size)", "storage": "\(device.storage?.rawValue ?? "unknown")",
+                    "write_threads": "\(tuning.writeThreads)", "queue_depth": "\(tuning.queueDepth)",
+                ])
+                return (device.node, tuning, true)
+            }
+        } catch {
+            throw JobError("\(error)")
+        }
+    }
+
     /// A missing target becomes a file of the image's size; a block device or file that is
     /// too small is refused before anything is written.
-    private func prepareTarget(size needed: Int64) throws(JobError) {
+    private func prepareTarget(_ targetPath: String, size needed: Int64) throws(JobError) {
         let existing: FileIdentity?
         do {
             existing = try FileIdentity.of(targetPath)

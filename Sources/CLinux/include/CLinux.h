@@ -16,6 +16,9 @@ int ezio_blkpbszget(int fd, unsigned int *size);
 /// Read-only flag of the block device open on `fd` (ioctl BLKROGET).
 int ezio_blkroget(int fd, int *readonly);
 
+/// Sets the read-ahead of the block device open on `fd`, in 512-byte sectors (ioctl BLKRASET).
+int ezio_blkraset(int fd, unsigned long sectors);
+
 /// Discards the byte range [start, start+length) of the block device (ioctl BLKDISCARD).
 int ezio_blkdiscard(int fd, uint64_t start, uint64_t length);
 

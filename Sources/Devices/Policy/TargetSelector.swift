@@ -1,0 +1,131 @@
+/// Turns the TARGET of `ezio clone` into one device, or refuses with the reasons.
+public struct TargetSelector: Sendable {
+    /// What TARGET said.
+    public enum Spec: Sendable, Equatable {
+        /// A device or file path.
+        case path(String)
+        /// The one eligible whole disk large enough.
+        case auto
+        /// The disk with this serial number.
+        case serial(String)
+        /// The disk with this world-wide name.
+        case wwn(String)
+        /// The disk with this udev by-path id.
+        case byPath(String)
+        /// Eligible whole disks of at least this many bytes.
+        case minimumSize(Int64)
+
+        /// Parses TARGET: `auto`, `serial:TEXT`, `wwn:TEXT`, `path:TEXT`, `size>=SIZE`, or a path.
+        public init(_ text: String, parseSize: (String) -> Int64?) throws(DeviceError) {
+            if text == "auto" {
+                self = .auto
+            } else if text.hasPrefix("serial:") {
+                self = .serial(String(text.dropFirst(7)))
+            } else if text.hasPrefix("wwn:") {
+                self = .wwn(String(text.dropFirst(4)))
+            } else if text.hasPrefix("path:") {
+                self = .byPath(String(text.dropFirst(5)))
+            } else if text.hasPrefix("size>=") {
+                guard let size = parseSize(String(text.dropFirst(6))) else { throw DeviceError("\(text): not a size") }
+                self = .minimumSize(size)
+            } else {
+                self = .path(text)
+            }
+        }
+    }
+
+    /// How to choose among several eligible disks.
+    public enum Pick: String, Sendable, CaseIterable {
+        /// Smallest size first.
+        case smallest
+        /// Largest size first.
+        case largest
+        /// First by kernel name.
+        case first
+    }
+
+    /// What was chosen.
+    public enum Choice: Sendable, Equatable {
+        /// A block device, checked.
+        case device(BlockDeviceInfo)
+        /// A regular file (or a path that does not exist yet): an image file target.
+        case file(String)
+    }
+
+    /// The safety rules.
+    public var policy: TargetPolicy
+    /// Tie-break among several eligible disks.
+    public var pick: Pick?
+
+    /// A selector.
+    public init(policy: TargetPolicy, pick: Pick? = nil) {
+        self.policy = policy
+        self.pick = pick
+    }
+
+    /// Reads a device's first MiB, to tell whether it holds data.
+    public static func readHead(_ device: BlockDeviceInfo) -> [UInt8]? {
+        FileSystem.readHead(device.node, count: 1 << 20)
+    }
+
+    /// Chooses among `devices` (from discovery); `head` reads a device's first MiB.
+    public func choose(_ spec: Spec, among devices: [BlockDeviceInfo], head: (BlockDeviceInfo) -> [UInt8]? = TargetSelector.readHead) throws(DeviceError) -> Choice {
+        if case .path(let path) = spec {
+            guard let device = devices.first(where: { $0.node == path || $0.node == FileSystem.resolve(path) }) else {
+                if FileSystem.isBlockDevice(path) { throw DeviceError("\(path): refused: a block device discovery cannot see (no medium?)") }
+                return .file(path)
+            }
+            let blocking = policy.blocking(device, head: head(device))
+            guard blocking.isEmpty else {
+                throw DeviceError("\(device.node): refused: \(blocking.map(\.reason).joined(separator: "; "))")
+            }
+            return .device(device)
+        }
+        let candidates = devices.filter { device in
+            guard device.kind == .disk || (device.kind == .loop && policy.allowLoop) else { return false }
+            switch spec {
+            case .auto, .path: return true
+            case .serial(let serial): return device.serial == serial
+            case .wwn(let wwn): return device.wwn == wwn
+            case .byPath(let path): return device.byPath == path
+            case .minimumSize(let size): return device.size >= size
+            }
+        }
+        var eligible: [BlockDeviceInfo] = []
+        var refused: [String] = []
+        for device in candidates {
+            let blocking = policy.blocking(device, head: head(device))
+            if blocking.isEmpty {
+                eligible.append(device)
+            } else {
+                refused.append("\(device.node) (\(blocking.map(\.reason).joined(separator: "; ")))")
+            }
+        }
+        let described = Self.describe(spec)
+        guard !eligible.isEmpty else {
+            let detail = refused.isEmpty ? "no disk matches" : "refused: " + refused.joined(separator: ", ")
+            throw DeviceError("\(described): no eligible disk; \(detail)")
+        }
+        if eligible.count == 1 { return .device(eligible[0]) }
+        guard let pick else {
+            let list = eligible.map { "\($0.node) (\($0.size) bytes\($0.serial.map { ", serial \($0)" } ?? ""))" }.joined(separator: ", ")
+            throw DeviceError("\(described): \(eligible.count) eligible disks, not choosing: \(list); use --pick smallest|largest|first or name one")
+        }
+        switch pick {
+        case .first: return .device(eligible.min { $0.name < $1.name }!)
+        case .smallest: return .device(eligible.min { ($0.size, $0.name) < ($1.size, $1.name) }!)
+        case .largest: return .device(eligible.min { ($0.size, $1.name) > ($1.size, $0.name) }!)
+        }
+    }
+
+    static func describe(_ spec: Spec) -> String {
+        switch spec {
+        case .auto: "auto"
+        case .path(let path): path
+        case .serial(let serial): "serial:\(serial)"
+        case .wwn(let wwn): "wwn:\(wwn)"
+        case .byPath(let path): "path:\(path)"
+        case .minimumSize(let size): "size>=\(size)"
+        }
+    }
+}
