@@ -5,8 +5,8 @@ import Foundation
 final class LoopDevice {
     let path: String
 
-    init(backing file: String) throws {
-        path = try Command.check(["/usr/sbin/losetup", "--find", "--show", file]).trimmingCharacters(in: .whitespacesAndNewlines)
+    init(backing file: String, readOnly: Bool = false) throws {
+        path = try Command.check(["/usr/sbin/losetup", "--find", "--show"] + (readOnly ? ["--read-only"] : []) + [file]).trimmingCharacters(in: .whitespacesAndNewlines)
         guard path.hasPrefix("/dev/loop") else { throw IntegrationError("losetup gave '\(path)'") }
     }
 

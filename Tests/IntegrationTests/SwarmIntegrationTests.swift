@@ -26,7 +26,8 @@ struct SwarmIntegrationTests {
         let port = freePort()
         let seed = try Background([Integration.ezio, "seed", scratch.file("s.torrent"), scratch.file("source.img"), "--port", "\(port)"], log: scratch.file("seed.log"))
         try seed.wait(for: "seeding")
-        let clone = try Command.run([Integration.ezio, "clone", scratch.file("s.torrent"), loop.path, "--peer", "127.0.0.1:\(port)", "--seed-idle", "0", "--json-progress"], timeout: 120)
+        // The pattern is data: --force; a loop device: --allow-loop.
+        let clone = try Command.run([Integration.ezio, "clone", scratch.file("s.torrent"), loop.path, "--allow-loop", "--force", "--peer", "127.0.0.1:\(port)", "--seed-idle", "0", "--json-progress"], timeout: 120)
         #expect(clone.status == 0, "\(clone.stderr)")
         let lines = clone.stdout.split(separator: "\n")
         #expect(lines.last?.contains("\"state\":\"done\"") == true)
