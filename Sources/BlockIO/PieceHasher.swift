@@ -13,6 +13,8 @@ public struct PieceHasher: Sendable {
         case digest(SHA1Digest)
         /// The piece could not be read.
         case unreadable(SystemError)
+        /// The piece was not asked for.
+        case skipped
     }
 
     /// The path to read.
@@ -38,7 +40,7 @@ public struct PieceHasher: Sendable {
     /// Hashes every piece. Opening the source fails as a whole; a piece that cannot be read
     /// (I/O error, device too short) is reported as `.unreadable` and the others go on.
     /// `progress` is called from the worker threads with each finished piece's length.
-    public func hashAll(progress: (@Sendable (Int) -> Void)? = nil) throws(SystemError) -> [Outcome] {
+    public func hashAll(only wanted: [Bool]? = nil, progress: (@Sendable (Int) -> Void)? = nil) throws(SystemError) -> [Outcome] {
         let pieceCount = layout.pieceCount
         let workers = min(threadCount, max(1, pieceCount))
         var devices: [BlockDevice] = []
@@ -61,6 +63,10 @@ public struct PieceHasher: Sendable {
             while true {
                 let index = next.value.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard index < pieceCount else { return }
+                if let wanted, !wanted[index] {
+                    results.store(.skipped, at: index)
+                    continue
+                }
                 let length = layout.length(ofPiece: index)
                 let outcome: Outcome
                 do throws(SystemError) {

@@ -20,8 +20,9 @@ public struct SwarmConfiguration: Sendable {
     public var maxIncomingRequests = 2048
     /// SO_SNDBUF and SO_RCVBUF: a LAN's bandwidth-delay product with room (4 MiB).
     public var socketBufferSize = 4 << 20
-    /// Piece order for downloading.
-    public var order: PiecePicker<UniformPieces>.Order = .sequential
+    /// Piece order for downloading: near-sequential, rarest first inside a window of 32
+    /// pieces, so clients that start together have different pieces to trade.
+    public var order: PiecePicker<UniformPieces>.Order = .window(pieces: 32)
     /// Seconds between tracker announces (EZIO: 60).
     public var announceInterval: Int64 = 60
     /// Hash failures a peer may cause before it is dropped.

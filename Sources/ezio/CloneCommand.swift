@@ -35,6 +35,12 @@ struct CloneCommand: AsyncParsableCommand {
     @Option(name: .customLong("queue-depth"), help: "io_uring queue depth (default: by storage type).")
     var queueDepth: Int?
 
+    @Option(name: .customLong("state-dir"), help: "Where resume records are kept.")
+    var stateDir = "/var/lib/ezio"
+
+    @Flag(help: "Check every piece already on the target before downloading (not only those a resume record names).")
+    var check = false
+
     @OptionGroup var swarm: SwarmOptions
 
     @Option(name: .customLong("tracker"), help: "Extra tracker announce URL (repeatable).")
@@ -71,6 +77,8 @@ struct CloneCommand: AsyncParsableCommand {
         job.pick = pick.flatMap(TargetSelector.Pick.init)
         job.writeThreads = writeThreads
         job.queueDepth = queueDepth
+        job.stateDirectory = stateDir
+        job.checkAll = check
         swarm.apply(to: &job.swarm, defaultPort: 0)
         job.trackers = trackers
         job.seedRatio = seedRatio

@@ -20,10 +20,14 @@ struct SwarmOptions: ParsableArguments {
     @Option(name: .customLong("socket-buffer"), help: "Socket send and receive buffer size.")
     var socketBuffer = "4M"
 
-    @Flag(name: .customLong("rarest-first"), help: "Fetch rarest pieces first instead of in order.")
+    @Flag(name: .customLong("rarest-first"), help: "Fetch the rarest pieces first anywhere in the image.")
     var rarestFirst = false
 
+    @Flag(help: "Fetch pieces strictly in order (default: rarest first inside a window of 32 pieces ahead of the in-order point).")
+    var sequential = false
+
     func validate() throws {
+        if rarestFirst, sequential { throw ValidationError("--rarest-first and --sequential exclude each other") }
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0 to 65535") }
         for peer in peers where PeerAddress(peer) == nil { throw ValidationError("--peer '\(peer)' is not HOST:PORT") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
@@ -39,6 +43,7 @@ struct SwarmOptions: ParsableArguments {
         configuration.maxConnections = maxConnections
         configuration.maxUploads = maxUploads
         configuration.socketBufferSize = Int(ByteCount.parse(socketBuffer)!)
-        configuration.order = rarestFirst ? .rarestFirst : .sequential
+        if rarestFirst { configuration.order = .rarestFirst }
+        if sequential { configuration.order = .sequential }
     }
 }

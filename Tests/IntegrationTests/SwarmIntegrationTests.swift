@@ -249,3 +249,46 @@ struct StandaloneTrackerTests {
         #expect(tracker.stop() == 0, "the tracker exits 0 on SIGTERM")
     }
 }
+
+@Suite(.enabled(if: Integration.enabled, "needs the built ezio"))
+struct ResumeTests {
+    /// A clone killed with SIGKILL half way re-checks, when started again, what it had
+    /// written (in parallel) and fetches only the rest.
+    @Test func killedCloneResumesWithOnlyTheMissingPieces() throws {
+        let scratch = ScratchFolder("resume")
+        let image = patternBytes(8 << 20, seed: 101)
+        scratch.write("source.img", image)
+        var half = image
+        for offset in stride(from: 4 << 20, to: 8 << 20, by: 1 << 20) { half[offset] ^= 0xff }
+        scratch.write("half.img", half)
+        try Command.check([Integration.ezio, "create", scratch.file("source.img"), "-o", scratch.file("d.torrent"), "--piece-size", "1M"])
+        // A seeder whose second half fails its check serves only the first half.
+        let halfPort = freePort()
+        let halfSeed = try Background([Integration.ezio, "seed", scratch.file("d.torrent"), scratch.file("half.img"), "--port", "\(halfPort)"], log: scratch.file("half.log"))
+        try halfSeed.wait(for: "seeding")
+        let first = try Background([
+            Integration.ezio, "clone", scratch.file("d.torrent"), scratch.file("out.img"), "--peer", "127.0.0.1:\(halfPort)",
+            "--state-dir", scratch.file("state"), "--json-progress",
+        ], log: scratch.file("first.log"))
+        try first.wait(for: "\"progress\":0.5", timeout: 30)
+        usleep(1_500_000)   // the record is saved once a second
+        kill(first.process.processIdentifier, SIGKILL)
+        first.process.waitUntilExit()
+        halfSeed.stop()
+
+        let port = freePort()
+        let seed = try Background([Integration.ezio, "seed", scratch.file("d.torrent"), scratch.file("source.img"), "--port", "\(port)"], log: scratch.file("seed.log"))
+        try seed.wait(for: "seeding")
+        let second = try Command.run([
+            Integration.ezio, "clone", scratch.file("d.torrent"), scratch.file("out.img"), "--peer", "127.0.0.1:\(port)",
+            "--state-dir", scratch.file("state"), "--json-progress", "--seed-idle", "0",
+        ], timeout: 60)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout.split(separator: "\n").first?.contains("\"state\":\"checking\"") == true)
+        #expect(second.stderr.contains("pieces_good=4 pieces_recorded=4"))
+        let last = try JSONSerialization.jsonObject(with: Data(second.stdout.split(separator: "\n").last!.utf8)) as! [String: Any]
+        let downloaded = try #require(last["downloaded"] as? Int)
+        #expect(downloaded == 4 << 20, "only the missing half is fetched again")
+        #expect(firstDifference(scratch.read("out.img"), image) == nil)
+    }
+}

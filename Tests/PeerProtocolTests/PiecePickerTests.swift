@@ -96,4 +96,25 @@ import Testing
         var picker = PiecePicker(torrent: torrent, have: have)
         #expect(picker.pick(count: 1, peerHas: { _ in true }, outstanding: { _ in false }, mayOpen: { _ in true }) == [torrent.block(0, ofPiece: 2)])
     }
+
+    @Test func windowSpreadsClientsAndStaysNearTheFront() {
+        let torrent = UniformPieces(pieceLength: 16_384, totalLength: 100 * 16_384)
+        var firsts: Set<Int> = []
+        for salt in 0..<16 as Range<UInt64> {
+            var picker = PiecePicker(torrent: torrent, order: .window(pieces: 8))
+            picker.salt = salt &* 0x1234_5678_9ABC
+            let picked = picker.pick(count: 1, peerHas: { _ in true }, outstanding: { _ in false }, mayOpen: { _ in true })
+            #expect(picked.count == 1 && picked[0].piece < 8, "stays inside the window")
+            firsts.insert(picked[0].piece)
+        }
+        #expect(firsts.count >= 4, "different clients start on different pieces: \(firsts)")
+        // A piece few peers have wins over common ones inside the window.
+        var picker = PiecePicker(torrent: torrent, order: .window(pieces: 8))
+        for index in 0..<8 where index != 5 { picker.peerHas(index); picker.peerHas(index) }
+        picker.peerHas(5)
+        #expect(picker.pick(count: 1, peerHas: { _ in true }, outstanding: { _ in false }, mayOpen: { _ in true }).first?.piece == 5)
+        // A peer with nothing in the window still gets a piece beyond it.
+        var beyond = PiecePicker(torrent: torrent, order: .window(pieces: 8))
+        #expect(beyond.pick(count: 1, peerHas: { $0 >= 50 }, outstanding: { _ in false }, mayOpen: { _ in true }).first?.piece == 50)
+    }
 }

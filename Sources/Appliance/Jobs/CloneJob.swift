@@ -36,6 +36,10 @@ public struct CloneJob: Sendable {
     public var writeThreads: Int?
     /// Overrides of the storage type's defaults.
     public var queueDepth: Int?
+    /// Where resume records live.
+    public var stateDirectory = "/var/lib/ezio"
+    /// Check every piece already on the target, record or not.
+    public var checkAll = false
     /// The devices to choose among (discovery of the running system by default).
     public var discover: @Sendable () -> [BlockDeviceInfo] = { DeviceDiscovery().list() }
     /// Engine settings.
@@ -79,9 +83,11 @@ public struct CloneJob: Sendable {
             } catch {
                 throw JobError("\(error)")
             }
+            let record = ResumeRecord(directory: stateDirectory, infoHash: metainfo.infoHash, target: targetPath)
+            let have = try checkExisting(metainfo, map: map, targetPath: targetPath, record: record, logger: logger, report: report)
             let port = try await engine.start()
-            let session = engine.addTorrent(metainfo, store: store, have: nil)
-            let watcher = CloneWatcher(session: session, ratio: seedRatio, idle: seedIdle, report: report)
+            let session = engine.addTorrent(metainfo, store: store, have: have)
+            let watcher = CloneWatcher(session: session, ratio: seedRatio, idle: seedIdle, record: record, logger: logger, report: report)
             let group = ServiceGroup(
                 configuration: .init(
                     services: [
@@ -97,6 +103,26 @@ public struct CloneJob: Sendable {
             await engine.shutdown()
             throw error
         }
+    }
+
+    /// Hashes the pieces a previous run recorded (or all, with `checkAll`) on the target, in
+    /// parallel; those that verify need not be fetched again.
+    private func checkExisting(
+        _ metainfo: Metainfo, map: ExtentMap, targetPath: String, record: ResumeRecord, logger: Logger,
+        report: @Sendable (CloneProgress) -> Void
+    ) throws(JobError) -> Bitfield? {
+        let recorded = checkAll ? Bitfield(count: metainfo.pieceCount, allSet: true) : record.load(pieceCount: metainfo.pieceCount)
+        guard let recorded, !recorded.isEmpty else { return nil }
+        report(CloneProgress(state: "checking", progress: 0, downloaded: 0, uploaded: 0, downloadRate: 0, uploadRate: 0, peers: 0))
+        let wanted = (0..<metainfo.pieceCount).map { recorded[$0] }
+        let outcomes = try PieceHasher(path: targetPath, map: map, pieceLength: metainfo.pieceLength)
+            .run("checking what is already on the target", only: wanted, logger: logger, progress: nil)
+        var have = Bitfield(count: metainfo.pieceCount)
+        for (index, outcome) in outcomes.enumerated() {
+            if case .digest(let digest) = outcome, digest == metainfo.pieceHashes[index] { have[index] = true }
+        }
+        logger.info("resuming", metadata: ["pieces_recorded": "\(recorded.setCount)", "pieces_good": "\(have.setCount)", "pieces": "\(metainfo.pieceCount)"])
+        return have
     }
 
     private func loadTorrent(group engine: SwarmEngine) async throws -> Metainfo {
@@ -228,13 +254,31 @@ final class CloneWatcher: Service, Sendable {
     let ratio: Double
     let idle: Double
     let report: @Sendable (CloneProgress) -> Void
+    let record: ResumeRecord
+    let logger: Logger
     private let result = NIOLockedValueBox<CloneJob.Outcome?>(nil)
 
-    init(session: TorrentSession, ratio: Double, idle: Double, report: @escaping @Sendable (CloneProgress) -> Void) {
+    init(session: TorrentSession, ratio: Double, idle: Double, record: ResumeRecord, logger: Logger, report: @escaping @Sendable (CloneProgress) -> Void) {
         self.session = session
         self.ratio = ratio
         self.idle = idle
+        self.record = record
+        self.logger = logger
         self.report = report
+    }
+
+    /// Saves which pieces are done, when that changed; a failure is logged, not fatal (the
+    /// record only saves work on a restart).
+    private func saveRecord(_ recorded: inout Int) {
+        let have = session.have
+        guard have.setCount != recorded else { return }
+        do {
+            try record.save(have)
+            recorded = have.setCount
+        } catch {
+            logger.warning("cannot save the resume record", metadata: ["path": "\(record.path)", "error": "\(error)"])
+            recorded = have.setCount
+        }
     }
 
     var outcome: CloneJob.Outcome? { result.withLockedValue { $0 } }
@@ -245,6 +289,8 @@ final class CloneWatcher: Service, Sendable {
         var seedingSince: ContinuousClock.Instant? = nil
         var lastUploadAt = ContinuousClock.now
         var tick = ContinuousClock.now
+        var recorded = session.have.setCount
+        defer { saveRecord(&recorded) }
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(200))
             let now = session.progress
@@ -286,6 +332,7 @@ final class CloneWatcher: Service, Sendable {
                 break
             }
             report(line)
+            saveRecord(&recorded)
             last = now
             lastState = state
             tick = .now

@@ -140,6 +140,7 @@ public struct CreateJob: Sendable {
             switch outcome {
             case .digest(let digest): hashes.append(digest)
             case .unreadable(let error): throw JobError("piece \(index): \(error)")
+            case .skipped: throw JobError("piece \(index) was not hashed")
             }
         }
         return .ezioLayout(name: torrentName, extents: regions, pieceLength: pieceLength, pieceHashes: hashes)

@@ -5,7 +5,7 @@ extension PieceHasher {
     /// Hashes every piece the way the jobs do: logs what it is about to do, shows a progress
     /// bar when the caller gives one, and turns a failure to open the source into a JobError.
     func run(
-        _ action: String, logger: Logger, progress: (@Sendable (_ total: Int64) -> ProgressBar)?
+        _ action: String, only wanted: [Bool]? = nil, logger: Logger, progress: (@Sendable (_ total: Int64) -> ProgressBar)?
     ) throws(JobError) -> [Outcome] {
         logger.debug("\(action)", metadata: [
             "path": "\(path)", "pieces": "\(layout.pieceCount)", "piece_length": "\(layout.pieceLength)",
@@ -14,7 +14,7 @@ extension PieceHasher {
         let bar = progress?(map.totalLength)
         let outcomes: [Outcome]
         do {
-            outcomes = try hashAll(progress: bar?.advancer)
+            outcomes = try hashAll(only: wanted, progress: bar?.advancer)
         } catch {
             throw JobError("\(error)")
         }

@@ -77,6 +77,9 @@ public struct VerifyJob: Sendable {
             switch outcome {
             case .digest(let digest):
                 if digest != metainfo.pieceHashes[index] { badPieces.append(index) }
+            case .skipped:
+                // Verify asks for every piece; a skipped one would be a bug, and is not "good".
+                badPieces.append(index)
             case .unreadable(let error):
                 badPieces.append(index)
                 unreadable[String(index)] = error.description

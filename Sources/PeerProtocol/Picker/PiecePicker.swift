@@ -10,6 +10,11 @@ public struct PiecePicker<Torrent: PickerTorrent>: Sendable {
         case sequential
         /// Fewest peers first, ties by index: spreads pieces in a swarm.
         case rarestFirst
+        /// Rarest first among the next `pieces` wanted pieces from the in-order point, ties
+        /// broken by this client's own salt: writes stay near-sequential, yet clients that
+        /// start together fetch different pieces and have something to trade (pure in-order
+        /// picking makes them all want the same piece from the seeder at once).
+        case window(pieces: Int)
     }
 
     /// A piece being downloaded.
@@ -39,6 +44,8 @@ public struct PiecePicker<Torrent: PickerTorrent>: Sendable {
     private(set) var partials: [Int: Partial] = [:]
     /// Lowest piece index that might still be wanted: everything below is had or pending.
     private var cursor = 0
+    /// Per-client tie-break for `.window`, so clients differ in their choices.
+    public var salt: UInt64 = 0
 
     /// A picker that starts with the pieces in `have` (from a resume check).
     public init(torrent: Torrent, order: Order = .sequential, have: Bitfield? = nil) {
@@ -154,7 +161,35 @@ public struct PiecePicker<Torrent: PickerTorrent>: Sendable {
                 if best == nil || availability[index] < availability[best!] { best = index }
             }
             return best
+        case .window(let size):
+            var best: (availability: Int, tie: UInt64, index: Int)? = nil
+            var seen = 0
+            var index = cursor
+            // The window counts wanted pieces, so pieces already had do not shrink it.
+            while index < torrent.pieceCount, seen < max(1, size) {
+                defer { index += 1 }
+                guard wants(index), partials[index] == nil else { continue }
+                seen += 1
+                guard peerHas(index) else { continue }
+                let candidate = (availability[index], Self.mix(UInt64(index) ^ salt), index)
+                if best == nil || (candidate.0, candidate.1) < (best!.availability, best!.tie) { best = candidate }
+            }
+            if let best { return best.index }
+            // Nothing this peer has inside the window: take its first wanted piece beyond it.
+            while index < torrent.pieceCount {
+                if wants(index), partials[index] == nil, peerHas(index) { return index }
+                index += 1
+            }
+            return nil
         }
+    }
+
+    /// A cheap 64-bit mix (splitmix's finaliser) for salted tie-breaks.
+    static func mix(_ value: UInt64) -> UInt64 {
+        var z = value &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 
     // MARK: Outcomes

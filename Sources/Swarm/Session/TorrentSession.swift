@@ -62,7 +62,8 @@ public final class TorrentSession: Sendable {
         var logger = logger
         logger[metadataKey: "torrent"] = "\(metainfo.name)"
         self.logger = logger
-        let picker = PiecePicker(torrent: geometry, order: configuration.order, have: have)
+        var picker = PiecePicker(torrent: geometry, order: configuration.order, have: have)
+        picker.salt = configuration.peerID.bytes.reduce(UInt64(0)) { $0 &* 31 &+ UInt64($1) }
         var initial = State(picker: picker)
         initial.bytesHad = (have?.indices ?? []).reduce(0) { $0 + Int64(metainfo.layout.length(ofPiece: $1)) }
         if picker.isComplete { initial.phase = .seeding }
@@ -87,8 +88,8 @@ public final class TorrentSession: Sendable {
     /// Whether we have every piece.
     public var isComplete: Bool { state.withLockedValue { $0.picker.isComplete } }
 
-    /// The pieces we have, for a bitfield message.
-    var have: Bitfield { state.withLockedValue { $0.picker.have } }
+    /// The pieces we have (verified and stored).
+    public var have: Bitfield { state.withLockedValue { $0.picker.have } }
 
     /// Whether we have piece `index` (serving only what verified).
     func has(_ index: Int) -> Bool { state.withLockedValue { $0.picker.have[index] } }
