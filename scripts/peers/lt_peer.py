@@ -6,7 +6,8 @@
   lt_peer.py leech  TORRENT SAVE_DIR [HOST:PORT ...]        download (from these peers and/or the torrent's
                                                             trackers), exit 0 once complete and verified;
                                                             with LT_PREALLOCATED=1 the files already exist
-                                                            (preallocated) and are not checked first
+                                                            (preallocated) and are not checked first; with
+                                                            LT_KEEP_SEEDING=1 it keeps seeding once complete
 
 Runs with uTP, DHT, LSD, UPnP and NAT-PMP off, so nothing leaves the test, and with several
 connections per IP allowed (test peers share 127.0.0.1). Needs /usr/bin/python3 (Debian's
@@ -81,6 +82,9 @@ def main():
             status = handle.status()
             if status.is_seeding:
                 print("complete %d bytes" % status.total_done, flush=True)
+                if os.environ.get("LT_KEEP_SEEDING") == "1":
+                    while True:
+                        time.sleep(1)
                 return 0
             for alert in ses.pop_alerts():
                 if alert.category() & lt.alert.category_t.error_notification:
