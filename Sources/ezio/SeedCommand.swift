@@ -23,7 +23,12 @@ struct SeedCommand: AsyncParsableCommand {
     @Flag(name: .customLong("trust-source"), help: "Skip the check of the source.")
     var trustSource = false
 
+    @Option(name: .customLong("until-complete"), help: "Exit once N clients reported completion to the embedded tracker and none is downloading.")
+    var untilComplete: Int?
+
     func validate() throws {
+        if let untilComplete, untilComplete < 1 { throw ValidationError("--until-complete must be at least 1") }
+        if untilComplete != nil, trackerListen == nil { throw ValidationError("--until-complete needs --tracker-listen") }
         if let trackerListen, PeerAddress(trackerListen) == nil { throw ValidationError("--tracker-listen '\(trackerListen)' is not HOST:PORT") }
     }
 
@@ -32,6 +37,7 @@ struct SeedCommand: AsyncParsableCommand {
         swarm.apply(to: &job.swarm, defaultPort: 6881)
         job.trackerListen = trackerListen.flatMap(PeerAddress.init)
         job.trustSource = trustSource
+        job.untilComplete = untilComplete
         try await job.run(logger: LogSetup.logger) { total in ProgressBar(label: "checking", total: total) }
     }
 }

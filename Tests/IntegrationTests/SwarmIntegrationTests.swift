@@ -292,3 +292,68 @@ struct ResumeTests {
         #expect(firstDifference(scratch.read("out.img"), image) == nil)
     }
 }
+
+@Suite(.enabled(if: Integration.enabled, "needs the built ezio"))
+struct FloodingPeerTests {
+    /// A peer floods the seeder with requests, another sends a clone blocks nobody asked
+    /// for: both are dropped, with the reason logged, and the clone ends correct.
+    @Test func floodAndUnrequestedBlocksAreDropped() throws {
+        let scratch = ScratchFolder("swarm-flood")
+        scratch.write("source.img", patternBytes(4 << 20, seed: 111))
+        let created = try Command.check([Integration.ezio, "create", scratch.file("source.img"), "-o", scratch.file("d.torrent"), "--piece-size", "256K"])
+        let infoHash = String(created.prefix(40))
+        let script = URL(fileURLWithPath: Integration.libtorrentPeer).deletingLastPathComponent().appendingPathComponent("bad_peer.py").path
+        let port = freePort()
+        let seed = try Background([Integration.ezio, "seed", scratch.file("d.torrent"), scratch.file("source.img"), "--port", "\(port)"],
+                                  log: scratch.file("seed.log"), environment: ["EZIO_LOG_LEVEL": "debug"])
+        try seed.wait(for: "seeding")
+        let flood = try Command.run(["/usr/bin/python3", script, "flood", infoHash, "16", "127.0.0.1:\(port)"], timeout: 30)
+        #expect(flood.stdout.contains("closed by the other side"))
+        try seed.wait(for: "reason=request flood: more than 2048 requests outstanding", timeout: 10)
+
+        let clonePort = freePort()
+        let clone = try Background([
+            Integration.ezio, "clone", scratch.file("d.torrent"), scratch.file("out.img"), "--port", "\(clonePort)",
+            "--json-progress", "--seed-idle", "5",
+        ], log: scratch.file("clone.log"), environment: ["EZIO_LOG_LEVEL": "debug"])
+        usleep(300_000)
+        let unasked = try Command.run(["/usr/bin/python3", script, "unasked", infoHash, "16", "127.0.0.1:\(clonePort)"], timeout: 30)
+        #expect(unasked.stdout.contains("closed by the other side"))
+        try clone.wait(for: "bytes of blocks nobody asked for", timeout: 10)
+        // The clone still finishes from the honest seeder, which still serves.
+        let finish = try Command.run([
+            Integration.ezio, "clone", scratch.file("d.torrent"), scratch.file("out2.img"), "--peer", "127.0.0.1:\(port)", "--seed-idle", "0",
+        ], timeout: 60)
+        #expect(finish.status == 0, "\(finish.stderr)")
+        #expect(firstDifference(scratch.read("out2.img"), scratch.read("source.img")) == nil)
+        clone.stop()
+    }
+}
+
+@Suite(.enabled(if: Integration.enabled, "needs the built ezio"))
+struct SeederLifecycleTests {
+    /// `ezio seed --until-complete 2` exits once two clients reported completion to its
+    /// tracker and none is downloading.
+    @Test func seedExitsAfterTheClientsFinished() throws {
+        let scratch = ScratchFolder("until-complete")
+        scratch.write("source.img", patternBytes(3 << 20, seed: 121))
+        let trackerPort = freePort()
+        try Command.check([Integration.ezio, "create", scratch.file("source.img"), "-o", scratch.file("d.torrent"), "--piece-size", "256K",
+                           "--tracker", "http://127.0.0.1:\(trackerPort)/announce"])
+        let seed = try Background([
+            Integration.ezio, "seed", scratch.file("d.torrent"), scratch.file("source.img"), "--port", "\(freePort())",
+            "--tracker-listen", "127.0.0.1:\(trackerPort)", "--until-complete", "2",
+        ], log: scratch.file("seed.log"))
+        try seed.wait(for: "seeding")
+        for n in 1...2 {
+            let clone = try Command.run([Integration.ezio, "clone", scratch.file("d.torrent"), scratch.file("out\(n).img"), "--seed-idle", "1"], timeout: 60)
+            #expect(clone.status == 0, "\(clone.stderr)")
+            #expect(seed.process.isRunning || n == 2, "the seeder must wait for the second client")
+        }
+        try seed.wait(for: "every client finished; stopping", timeout: 20)
+        let deadline = Date().addingTimeInterval(10)
+        while seed.process.isRunning, Date() < deadline { usleep(50_000) }
+        #expect(!seed.process.isRunning)
+        #expect(seed.process.terminationStatus == 0)
+    }
+}

@@ -4,6 +4,10 @@
   bad_peer.py stall   INFO_HASH_HEX PIECES PORT   handshakes, has every piece, unchokes, then
                                                   never answers a request
   bad_peer.py garbage INFO_HASH_HEX PIECES PORT   handshakes, then sends a 1 GiB length prefix
+  bad_peer.py flood   INFO_HASH_HEX PIECES HOST:PORT  connects out, says interested, then sends
+                                                  10,000 requests at once
+  bad_peer.py unasked INFO_HASH_HEX PIECES HOST:PORT  connects out, then sends 8 MiB of blocks
+                                                  nobody asked for
 
 Prints "ready" when listening. Serves connections one after another until killed.
 """
@@ -12,8 +16,34 @@ import struct
 import sys
 
 
+def outgoing(mode, info_hash, pieces, address):
+    host, port = address.rsplit(":", 1)
+    conn = socket.create_connection((host, int(port)))
+    conn.sendall(bytes([19]) + b"BitTorrent protocol" + bytes(8) + info_hash + b"-XX0001-badbadbadbad")
+    conn.recv(68)
+    conn.sendall(struct.pack(">IB", 1 + (pieces + 7) // 8, 5) + bytes((pieces + 7) // 8))
+    conn.sendall(struct.pack(">IB", 1, 2))  # interested
+    try:
+        if mode == "flood":
+            conn.sendall(b"".join(struct.pack(">IBIII", 13, 6, i % pieces, 0, 16384) for i in range(10000)))
+        else:
+            block = bytes(16384)
+            for i in range(512):
+                conn.sendall(struct.pack(">IBII", 9 + len(block), 7, i % pieces, 0) + block)
+        conn.settimeout(10)
+        while conn.recv(65536):
+            pass
+        print("closed by the other side", flush=True)
+    except OSError as error:
+        print("closed by the other side:", error, flush=True)
+    return 0
+
+
 def main():
-    mode, info_hash, pieces, port = sys.argv[1], bytes.fromhex(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    mode, info_hash, pieces = sys.argv[1], bytes.fromhex(sys.argv[2]), int(sys.argv[3])
+    if mode in ("flood", "unasked"):
+        return outgoing(mode, info_hash, pieces, sys.argv[4])
+    port = int(sys.argv[4])
     server = socket.socket()
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     server.bind(("127.0.0.1", port))

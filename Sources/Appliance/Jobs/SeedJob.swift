@@ -20,6 +20,9 @@ public struct SeedJob: Sendable {
     public var trustSource = false
     /// Hashing threads for the check.
     public var threads = WorkerThreads.coreCount
+    /// Exit once this many distinct clients reported completion to the embedded tracker and
+    /// none is still downloading.
+    public var untilComplete: Int?
 
     /// Creates a job.
     public init(torrentPath: String, sourcePath: String) {
@@ -67,13 +70,21 @@ public struct SeedJob: Sendable {
         } catch {
             throw JobError("\(error)")
         }
+        if untilComplete != nil, trackerListen == nil {
+            throw JobError("--until-complete needs --tracker-listen: completions are counted by the embedded tracker")
+        }
         let engine = SwarmEngine(configuration: swarm, logger: logger)
-        var services: [any Service] = [engine]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: engine)]
         var trackers = metainfo.trackers
         if let trackerListen {
             let tracker = EmbeddedTracker(host: trackerListen.host, port: trackerListen.port, group: engine.group, logger: logger)
             let port = try await tracker.start()
-            services.append(tracker)
+            services.append(.init(service: tracker))
+            if let untilComplete {
+                services.append(.init(
+                    service: CompletionWatch(tracker: tracker, infoHash: metainfo.infoHash, clients: untilComplete, logger: logger),
+                    successTerminationBehavior: .gracefullyShutdownGroup))
+            }
             if trackers.isEmpty {
                 let host = trackerListen.host == "0.0.0.0" ? "127.0.0.1" : trackerListen.host
                 trackers = ["http://\(host):\(port)/announce"]
@@ -81,11 +92,11 @@ public struct SeedJob: Sendable {
         }
         let port = try await engine.start()
         let session = engine.addTorrent(metainfo, store: store, have: have)
-        services.append(SessionService(engine: engine, session: session, trackers: trackers, port: port))
+        services.append(.init(service: SessionService(engine: engine, session: session, trackers: trackers, port: port)))
         logger.info("seeding", metadata: [
             "info_hash": "\(metainfo.infoHash)", "pieces": "\(have.setCount)/\(metainfo.pieceCount)", "port": "\(port)",
         ])
-        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }
@@ -100,6 +111,25 @@ struct SessionService: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             await engine.manage(session, trackers: trackers, port: port)
+        }
+    }
+}
+
+/// Ends the seeder once enough clients have finished and none is still downloading.
+struct CompletionWatch: Service {
+    let tracker: EmbeddedTracker
+    let infoHash: SHA1Digest
+    let clients: Int
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled {
+            let (completed, downloading) = tracker.completion(of: infoHash)
+            if completed >= clients, downloading == 0 {
+                logger.info("every client finished; stopping", metadata: ["completed": "\(completed)"])
+                return
+            }
+            try? await Task.sleep(for: .seconds(1))
         }
     }
 }

@@ -84,7 +84,7 @@ extension PeerConnection {
             if peerPieces == nil { peerPieces = Bitfield(count: session.geometry.pieceCount) }
             if !peerPieces![index] {
                 peerPieces![index] = true
-                session.peerHas(index)
+                session.peerHas(index, now: peerPieces!)
             }
             updateInterest()
         case .bitfield(let bytes):
@@ -99,12 +99,23 @@ extension PeerConnection {
             if let index = incoming[incomingHead...].firstIndex(of: block) { incoming.remove(at: index) }
         case .reject(let block):
             if outstanding.removeValue(forKey: block) != nil { session.requestsFailed([block]) }
+            rejectsReceived += 1
+            if rejectsReceived > 1024, !peerChoking {
+                close(reason: "rejects requests for pieces it claims to have (\(rejectsReceived) rejects while unchoking us)")
+            }
         case .piece(let index, let offset, let data):
             let block = BlockRequest(piece: index, offset: offset, length: data.readableBytes)
             let requestedAt = outstanding.removeValue(forKey: block)
             lastBlockAt = .now()
             rateWindowBytes += data.readableBytes
-            _ = session.received(block, data: data, from: remotePeerID!, requestedAt: requestedAt)
+            let outcome = session.received(block, data: data, from: remotePeerID!, requestedAt: requestedAt)
+            if requestedAt == nil, case .unwanted = outcome {
+                // Endgame duplicates and cancel races cost a few blocks; more is an attack.
+                unrequestedBytes += data.readableBytes
+                if unrequestedBytes > 4 << 20 {
+                    close(reason: "sent \(unrequestedBytes) bytes of blocks nobody asked for")
+                }
+            }
         case .extended(let id, let payload):
             if id == 0 {
                 let theirs = try ExtensionHandshake(payload: payload)
@@ -117,12 +128,9 @@ extension PeerConnection {
 
     private func setPeerPieces(_ pieces: Bitfield) throws {
         guard let session else { return }
-        if let old = peerPieces, !old.isEmpty {
-            // A second bitfield: undo the first one's counts.
-            session.state.withLockedValue { $0.picker.peerBitfield(old, delta: -1) }
-        }
+        // A second bitfield replaces the first one's counts.
+        session.peerPiecesChanged(from: peerPieces, to: pieces)
         peerPieces = pieces
-        session.peerHas(pieces)
         if pieces.isFull, weComplete {
             close(reason: "both sides are seeds")
             return

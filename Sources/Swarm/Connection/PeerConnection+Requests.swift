@@ -44,6 +44,11 @@ extension PeerConnection {
                 outstanding.removeAll()
                 lastBlockAt = now
                 session.wakeAll()
+                timeouts += 1
+                if timeouts >= 3 {
+                    close(reason: "does not answer requests (timed out \(timeouts) times)")
+                    return
+                }
             }
         }
         fillRequests()

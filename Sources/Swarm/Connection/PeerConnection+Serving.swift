@@ -7,8 +7,13 @@ extension PeerConnection {
     func requestReceived(_ block: BlockRequest) {
         guard let session else { return }
         let pending = incoming.count - incomingHead
+        guard pending < session.configuration.maxIncomingRequests else {
+            // Our reqq told the peer how many requests we take at once: more is a flood.
+            close(reason: "request flood: more than \(session.configuration.maxIncomingRequests) requests outstanding")
+            return
+        }
         let valid = block.offset >= 0 && block.offset + block.length <= session.geometry.length(ofPiece: block.piece)
-        guard !amChoking, valid, session.has(block.piece), pending < session.configuration.maxIncomingRequests else {
+        guard !amChoking, valid, session.has(block.piece) else {
             if peerSupportsFast { send(.reject(block)) }
             return
         }

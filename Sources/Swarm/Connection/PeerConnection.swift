@@ -54,6 +54,11 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
     var incomingHead = 0
     var readInFlight = false
 
+    // Misbehaviour counters: a peer past these limits is dropped.
+    var unrequestedBytes = 0
+    var rejectsReceived = 0
+    var timeouts = 0
+
     var timer: RepeatedTask?
     /// Called when the handshake shows the peer is us, so the address is not dialled again.
     var onSelfConnection: (@Sendable () -> Void)?

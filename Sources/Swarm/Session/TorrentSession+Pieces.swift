@@ -5,9 +5,17 @@ import Torrent
 extension TorrentSession {
     /// Blocks for a peer to request: finish open pieces first, open new ones while the store
     /// grants buffers (the memory budget), endgame at the end.
+    ///
+    /// From a seed, only pieces no other connected client has are fetched, while blocks keep
+    /// arriving: a seed's upload is the swarm's scarcest resource, and a piece another client
+    /// has can come from that client. When nothing has arrived for a second (the other
+    /// clients are slow or gone), the rule is lifted so no client is left without a source.
     func pick(count: Int, for peer: PeerID, peerHas: Bitfield, outstanding: (BlockRequest) -> Bool) -> [BlockRequest] {
         state.withLockedValue { state in
             guard state.phase == .downloading else { return [] }
+            let fromSeed = peerHas.isFull
+            let starving = NIODeadline.now() - state.lastBlockAt > .seconds(1)
+            let availability = state.picker.availability
             var open: [Int: OpenPiece] = [:]
             var exclusive: [Int: PeerID] = [:]
             swap(&open, &state.open)
@@ -16,6 +24,7 @@ extension TorrentSession {
             let store = self.store
             let available: (Int) -> Bool = { index in
                 peerHas[index] && (exclusive[index].map { $0 == peer } ?? true)
+                    && (!fromSeed || starving || availability[index] == 0)
             }
             let picked = state.picker.pick(count: count, peerHas: available, outstanding: outstanding) { index in
                 guard let buffer = store.openPiece(index) else { return false }
@@ -56,6 +65,7 @@ extension TorrentSession {
         let blockIndex = block.offset / geometry.blockLength
         let arrival: Arrival = state.withLockedValue { state in
             state.downloaded += Int64(data.readableBytes)
+            state.lastBlockAt = .now()
             if let requestedAt {
                 state.blockTimes.add(Double((NIODeadline.now() - requestedAt).nanoseconds) / 1e9)
             }

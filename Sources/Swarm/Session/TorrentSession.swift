@@ -49,6 +49,11 @@ public final class TorrentSession: Sendable {
         var commitsInFlight = 0
         var phase: SessionPhase = .downloading
         var blockTimes = RunningStatistics()
+        /// Connected peers that have every piece; they are not in the picker's availability,
+        /// which so counts only the other clients that could give a piece.
+        var seeds = 0
+        /// When the last block arrived from anyone.
+        var lastBlockAt = NIODeadline.uptimeNanoseconds(0)
     }
 
     /// A session over `store`; `have` marks pieces already on storage (a seeder's verified
@@ -151,7 +156,7 @@ extension TorrentSession {
             guard state.connections.removeValue(forKey: ObjectIdentifier(connection)) != nil else { return }
             state.peerIDs.remove(peerID)
             state.exclusive = state.exclusive.filter { $0.value != peerID }
-            if let pieces { state.picker.peerBitfield(pieces, delta: -1) }
+            if let pieces { Self.count(pieces, delta: -1, in: &state) }
             for block in outstanding { state.picker.requestFailed(block) }
             if wasUnchoked { state.unchoked -= 1 }
         }
@@ -169,9 +174,39 @@ extension TorrentSession {
 
     func releaseUploadSlot() { state.withLockedValue { $0.unchoked -= 1 } }
 
-    func peerHas(_ index: Int) { state.withLockedValue { $0.picker.peerHas(index) } }
+    /// A peer's pieces join (`delta` 1) or leave (-1) the counts: a seed counts as a seed, not
+    /// in the availability of each piece.
+    static func count(_ pieces: Bitfield, delta: Int, in state: inout State) {
+        if pieces.isFull {
+            state.seeds += delta
+        } else {
+            state.picker.peerBitfield(pieces, delta: delta)
+        }
+    }
 
-    func peerHas(_ pieces: Bitfield) { state.withLockedValue { $0.picker.peerBitfield(pieces, delta: 1) } }
+    /// A peer's bitfield (or have-all / have-none) arrived; `previous` is what it said before.
+    func peerPiecesChanged(from previous: Bitfield?, to pieces: Bitfield) {
+        state.withLockedValue { state in
+            if let previous { Self.count(previous, delta: -1, in: &state) }
+            Self.count(pieces, delta: 1, in: &state)
+        }
+    }
+
+    /// A peer announced piece `index`; `pieces` is what it has now. A peer that just became
+    /// a seed moves from the availability counts to the seeds: it is a source, not a peer
+    /// to drop.
+    func peerHas(_ index: Int, now pieces: Bitfield) {
+        state.withLockedValue { state in
+            guard pieces.isFull else {
+                state.picker.peerHas(index)
+                return
+            }
+            var before = pieces
+            before[index] = false
+            Self.count(before, delta: -1, in: &state)
+            Self.count(pieces, delta: 1, in: &state)
+        }
+    }
 
     /// Whether the peer has a piece we want.
     func wantsAny(of pieces: Bitfield) -> Bool {

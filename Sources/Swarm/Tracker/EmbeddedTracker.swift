@@ -23,6 +23,9 @@ public final class EmbeddedTracker: Service, Sendable {
     let group: any EventLoopGroup
     let logger: Logger
     let swarms = NIOLockedValueBox<[SHA1Digest: [PeerID: Peer]]>([:])
+    /// Peers that reported completion (event=completed, or left=0 after having announced
+    /// with something left), per torrent; kept after they leave.
+    let completions = NIOLockedValueBox<[SHA1Digest: Set<PeerID>]>([:])
     let channel = NIOLockedValueBox<(any Channel)?>(nil)
 
     /// A tracker to listen on `host:port` (port 0: any free port).
@@ -70,6 +73,17 @@ public final class EmbeddedTracker: Service, Sendable {
         try? await server?.close()
     }
 
+    /// How many distinct clients reported completion of `infoHash`, and how many that announced
+    /// recently still have something left to download.
+    public func completion(of infoHash: SHA1Digest) -> (completed: Int, downloading: Int) {
+        let completed = completions.withLockedValue { $0[infoHash]?.count ?? 0 }
+        let expiry = NIODeadline.now() - .seconds(Int64(interval * 3))
+        let downloading = swarms.withLockedValue { swarms in
+            (swarms[infoHash] ?? [:]).values.filter { $0.left > 0 && $0.lastSeen > expiry }.count
+        }
+        return (completed, downloading)
+    }
+
     /// The answer to one announce from `remoteIP`.
     func answer(query: String, remoteIP: String?) -> [UInt8] {
         let request: AnnounceRequest
@@ -84,6 +98,10 @@ public final class EmbeddedTracker: Service, Sendable {
         let response = swarms.withLockedValue { swarms -> AnnounceResponse in
             var swarm = swarms[request.infoHash] ?? [:]
             swarm = swarm.filter { $0.value.lastSeen > expiry }
+            let previous = swarm[request.peerID]
+            if request.event == .completed || (request.left == 0 && (previous?.left ?? 0) > 0) {
+                completions.withLockedValue { _ = $0[request.infoHash, default: []].insert(request.peerID) }
+            }
             if request.event == .stopped {
                 swarm[request.peerID] = nil
             } else {
