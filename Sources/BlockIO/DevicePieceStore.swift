@@ -20,6 +20,9 @@ public final class DevicePieceStore: PieceStore {
     private let hashers: WorkerPool
     private let writer: PieceWriter
     private let buffers = Mutex(BufferPool())
+    /// A pause before each piece write, to stand in for a slow disk in tests of backpressure
+    /// (`EZIO_TEST_WRITE_DELAY_MS`); zero otherwise.
+    private let writeDelayMicroseconds: UInt32
 
     /// Piece buffers are reused: a fresh 16 MiB allocation costs 4,096 page faults and page
     /// clears on first touch, which profiling showed as a fifth of a clone's CPU time.
@@ -48,6 +51,8 @@ public final class DevicePieceStore: PieceStore {
         self.layout = PieceLayout(pieceLength: pieceLength, totalLength: map.totalLength)
         self.memoryBudget = max(memoryBudget, pieceLength)
         self.hashers = WorkerPool(threads: hashThreads)
+        let delay = getenv("EZIO_TEST_WRITE_DELAY_MS").flatMap { UInt32(String(cString: $0)) } ?? 0
+        self.writeDelayMicroseconds = min(delay, 10_000) * 1000
         self.writer = try engine.makeWriter(device: device, queueDepth: queueDepth)
     }
 
@@ -84,7 +89,8 @@ public final class DevicePieceStore: PieceStore {
 
     public func commit(_ piece: PieceBuffer, expected: SHA1Digest, completion: @escaping @Sendable (PieceCommit) -> Void) {
         let range = layout.range(ofPiece: piece.index)
-        hashers.submit { [map, writer] in
+        hashers.submit { [map, writer, writeDelayMicroseconds] in
+            if writeDelayMicroseconds > 0 { usleep(writeDelayMicroseconds) }
             let outcome: PieceCommit
             if SHA1Digest.hash(piece.contents) != expected {
                 outcome = .hashMismatch(piece: piece.index)
