@@ -256,12 +256,7 @@ struct ResumeTests {
     /// written (in parallel) and fetches only the rest.
     @Test func killedCloneResumesWithOnlyTheMissingPieces() throws {
         let scratch = ScratchFolder("resume")
-        let image = patternBytes(8 << 20, seed: 101)
-        scratch.write("source.img", image)
-        var half = image
-        for offset in stride(from: 4 << 20, to: 8 << 20, by: 1 << 20) { half[offset] ^= 0xff }
-        scratch.write("half.img", half)
-        try Command.check([Integration.ezio, "create", scratch.file("source.img"), "-o", scratch.file("d.torrent"), "--piece-size", "1M"])
+        let image = try halfServedFixture(scratch, seed: 101)
         // A seeder whose second half fails its check serves only the first half.
         let halfPort = freePort()
         let halfSeed = try Background([Integration.ezio, "seed", scratch.file("d.torrent"), scratch.file("half.img"), "--port", "\(halfPort)"], log: scratch.file("half.log"))
@@ -364,12 +359,7 @@ struct SeederRestartAndBackpressureTests {
     /// and finishes.
     @Test func cloneReconnectsToARestartedSeeder() throws {
         let scratch = ScratchFolder("restart")
-        let image = patternBytes(8 << 20, seed: 131)
-        scratch.write("source.img", image)
-        var half = image
-        for offset in stride(from: 4 << 20, to: 8 << 20, by: 1 << 20) { half[offset] ^= 0xff }
-        scratch.write("half.img", half)
-        try Command.check([Integration.ezio, "create", scratch.file("source.img"), "-o", scratch.file("d.torrent"), "--piece-size", "1M"])
+        let image = try halfServedFixture(scratch, seed: 131)
         let port = freePort()
         let first = try Background([Integration.ezio, "seed", scratch.file("d.torrent"), scratch.file("half.img"), "--port", "\(port)"], log: scratch.file("first.log"))
         try first.wait(for: "seeding")
@@ -430,4 +420,16 @@ struct SeederRestartAndBackpressureTests {
         // build). Holding the image would pass 80 MiB; within the budget it stays far below.
         #expect(peakRSS > 0 && peakRSS < 60 << 20, "peak RSS \(peakRSS >> 20) MiB")
     }
+}
+
+/// An 8 MiB image, a copy with its second half corrupt (a seeder of it serves only the first
+/// half), and the torrent of the image with 1 MiB pieces.
+func halfServedFixture(_ scratch: ScratchFolder, seed: UInt64) throws -> [UInt8] {
+    let image = patternBytes(8 << 20, seed: seed)
+    scratch.write("source.img", image)
+    var half = image
+    for offset in stride(from: 4 << 20, to: 8 << 20, by: 1 << 20) { half[offset] ^= 0xff }
+    scratch.write("half.img", half)
+    try Command.check([Integration.ezio, "create", scratch.file("source.img"), "-o", scratch.file("d.torrent"), "--piece-size", "1M"])
+    return image
 }

@@ -66,12 +66,7 @@ public struct CloneJob: Sendable {
         let engine = SwarmEngine(configuration: swarm, logger: logger)
         do {
             let metainfo = try await loadTorrent(group: engine)
-            let map: ExtentMap
-            do {
-                map = try ExtentMap(metainfo: metainfo)
-            } catch {
-                throw JobError("\(torrent): \(error)")
-            }
+            let map = try TorrentFile.layout(of: metainfo, from: torrent)
             let (targetPath, tuning, isDevice) = try chooseTarget(neededSize: map.deviceEnd, logger: logger)
             try prepareTarget(targetPath, size: map.deviceEnd)
             let store: DevicePieceStore

@@ -56,13 +56,7 @@ public struct SeedJob: Sendable {
 
     /// Checks, then seeds until SIGINT or SIGTERM.
     public func run(logger: Logger, progress: (@Sendable (Int64) -> ProgressBar)? = nil) async throws {
-        let metainfo = try TorrentFile.load(torrentPath)
-        let map: ExtentMap
-        do {
-            map = try ExtentMap(metainfo: metainfo)
-        } catch {
-            throw JobError(path: torrentPath, error)
-        }
+        let (metainfo, map) = try TorrentFile.loadWithLayout(torrentPath)
         let have = try checkSource(metainfo, map: map, logger: logger, progress: progress)
         let store: DevicePieceStore
         do {

@@ -51,13 +51,7 @@ public struct VerifyJob: Sendable {
 
     /// Hashes the target and compares.
     public func run(logger: Logger, progress: (@Sendable (_ total: Int64) -> ProgressBar)? = nil) throws(JobError) -> Report {
-        let metainfo = try TorrentFile.load(torrentPath)
-        let map: ExtentMap
-        do {
-            map = try ExtentMap(metainfo: metainfo)
-        } catch {
-            throw JobError(path: torrentPath, error)
-        }
+        let (metainfo, map) = try TorrentFile.loadWithLayout(torrentPath)
         let targetSize: Int64
         do {
             targetSize = try BlockDevice(path: targetPath).size
