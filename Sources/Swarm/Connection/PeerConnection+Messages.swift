@@ -86,7 +86,12 @@ extension PeerConnection {
                 peerPieces![index] = true
                 session.peerHas(index, now: peerPieces!)
             }
-            updateInterest()
+            // Only this piece can make us interested: no scan of the whole bitfield per HAVE,
+            // which on a disk of 65,536 pieces would cost billions of steps per peer.
+            if !amInterested, session.wants(index) {
+                amInterested = true
+                send(.interested)
+            }
         case .bitfield(let bytes):
             try setPeerPieces(Bitfield(wireBytes: bytes, count: session.geometry.pieceCount)!)
         case .haveAll:

@@ -72,7 +72,7 @@ extension PeerConnection {
         context.eventLoop.execute { [self] in
             guard !closed, admitted else { return }
             send(.have(piece: piece))
-            updateInterest()
+            // Interest is re-examined (a whole-bitfield scan) only when picking finds nothing.
             fillRequests()
             flushOutbound()
         }

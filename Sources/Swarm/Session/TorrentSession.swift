@@ -208,6 +208,9 @@ extension TorrentSession {
         }
     }
 
+    /// Whether we still want piece `index`.
+    func wants(_ index: Int) -> Bool { state.withLockedValue { $0.picker.wants(index) } }
+
     /// Whether the peer has a piece we want.
     func wantsAny(of pieces: Bitfield) -> Bool {
         state.withLockedValue { state in
