@@ -104,14 +104,18 @@ extension PeerConnection {
             if let index = incoming[incomingHead...].firstIndex(of: block) { incoming.remove(at: index) }
         case .reject(let block):
             if outstanding.removeValue(forKey: block) != nil { session.requestsFailed([block]) }
+            rejectedUntil[block.piece] = .now() + .seconds(3)
             rejectsReceived += 1
-            if rejectsReceived > 1024, !peerChoking {
+            // A seed that spreads its pieces rejects some requests and serves many more; a peer
+            // that mostly rejects what it claims to have is lying.
+            if rejectsReceived > 1024, rejectsReceived > 4 * blocksReceived, !peerChoking {
                 close(reason: "rejects requests for pieces it claims to have (\(rejectsReceived) rejects while unchoking us)")
             }
         case .piece(let index, let offset, let data):
             let block = BlockRequest(piece: index, offset: offset, length: data.readableBytes)
             let requestedAt = outstanding.removeValue(forKey: block)
             lastBlockAt = .now()
+            blocksReceived += 1
             rateWindowBytes += data.readableBytes
             let outcome = session.received(block, data: data, from: remotePeerID!, requestedAt: requestedAt)
             if requestedAt == nil, case .unwanted = outcome {

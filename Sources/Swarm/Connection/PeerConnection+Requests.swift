@@ -9,7 +9,13 @@ extension PeerConnection {
         let wanted = depth - outstanding.count
         guard wanted >= min(16, depth) else { return }
         guard let remotePeerID else { return }
-        let blocks = session.pick(count: wanted, for: remotePeerID, peerHas: peerPieces, outstanding: { self.outstanding[$0] != nil })
+        if !rejectedUntil.isEmpty {
+            let now = NIODeadline.now()
+            rejectedUntil = rejectedUntil.filter { $0.value > now }
+        }
+        let blocks = session.pick(
+            count: wanted, for: remotePeerID, peerHas: peerPieces, excluding: rejectedUntil,
+            outstanding: { self.outstanding[$0] != nil })
         guard !blocks.isEmpty else {
             if outstanding.isEmpty { updateInterest() }
             return

@@ -17,6 +17,11 @@ extension PeerConnection {
             if peerSupportsFast { send(.reject(block)) }
             return
         }
+        // Only peers that understand a reject are turned away; others would wait for a timeout.
+        if peerSupportsFast, let remotePeerID, !session.mayServe(block.piece, to: remotePeerID) {
+            send(.reject(block))
+            return
+        }
         incoming.append(block)
         serveRequests()
     }

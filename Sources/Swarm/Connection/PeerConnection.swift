@@ -57,6 +57,9 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
     // Misbehaviour counters: a peer past these limits is dropped.
     var unrequestedBytes = 0
     var rejectsReceived = 0
+    var blocksReceived = 0
+    /// Pieces this peer rejected, not asked of it again until the deadline.
+    var rejectedUntil: [Int: NIODeadline] = [:]
     var timeouts = 0
 
     var timer: RepeatedTask?

@@ -10,7 +10,7 @@ extension TorrentSession {
     /// arriving: a seed's upload is the swarm's scarcest resource, and a piece another client
     /// has can come from that client. When nothing has arrived for a second (the other
     /// clients are slow or gone), the rule is lifted so no client is left without a source.
-    func pick(count: Int, for peer: PeerID, peerHas: Bitfield, outstanding: (BlockRequest) -> Bool) -> [BlockRequest] {
+    func pick(count: Int, for peer: PeerID, peerHas: Bitfield, excluding rejected: [Int: NIODeadline] = [:], outstanding: (BlockRequest) -> Bool) -> [BlockRequest] {
         state.withLockedValue { state in
             guard state.phase == .downloading else { return [] }
             let fromSeed = peerHas.isFull
@@ -24,7 +24,7 @@ extension TorrentSession {
             let store = self.store
             let available: (Int) -> Bool = { index in
                 peerHas[index] && (exclusive[index].map { $0 == peer } ?? true)
-                    && (!fromSeed || starving || availability[index] == 0)
+                    && (!fromSeed || starving || availability[index] == 0) && rejected[index] == nil
             }
             let picked = state.picker.pick(count: count, peerHas: available, outstanding: outstanding) { index in
                 guard let buffer = store.openPiece(index) else { return false }

@@ -52,6 +52,8 @@ public final class TorrentSession: Sendable {
         /// Connected peers that have every piece; they are not in the picker's availability,
         /// which so counts only the other clients that could give a piece.
         var seeds = 0
+        /// For a seed: which client a piece is being sent to, and since when.
+        var serving: [Int: (peer: PeerID, since: NIODeadline)] = [:]
         /// When the last block arrived from anyone.
         var lastBlockAt = NIODeadline.uptimeNanoseconds(0)
     }
@@ -205,6 +207,22 @@ extension TorrentSession {
             before[index] = false
             Self.count(before, delta: -1, in: &state)
             Self.count(pieces, delta: 1, in: &state)
+        }
+    }
+
+    /// Whether a seed sends piece `index` to `peer` now. While several clients download, a
+    /// seed sends a piece to one client at a time (for two seconds after its last block), so
+    /// its upload goes to pieces the swarm does not have yet; the others get the piece from
+    /// that client once it has verified it, or from the seed when it is free again.
+    func mayServe(_ index: Int, to peer: PeerID) -> Bool {
+        state.withLockedValue { state in
+            guard state.phase == .seeding, state.connections.count >= 2 else { return true }
+            let now = NIODeadline.now()
+            if let holder = state.serving[index], holder.peer != peer, now - holder.since < .seconds(2) {
+                return false
+            }
+            state.serving[index] = (peer, now)
+            return true
         }
     }
 
