@@ -84,6 +84,7 @@ let package = Package(
             dependencies: [
                 "Swarm", "PeerProtocol", "Torrent", "TestSupport",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,4 +1,5 @@
 import Logging
+import NIOPosix
 import PeerProtocol
 import Testing
 import TestSupport
@@ -90,5 +91,30 @@ import Torrent
         }
         await cloner.shutdown()
         await seeder.shutdown()
+    }
+
+    /// A seed with several clients sends a piece to one client at a time; another client
+    /// asking for it within two seconds is turned away (and gets it from the first).
+    @Test func seedSpreadsPiecesOverClients() throws {
+        let data = patternBytes(1 << 20, seed: 71)
+        let metainfo = try Self.torrent(data, pieceLength: 256 << 10)
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let configuration = SwarmConfiguration()
+        let session = TorrentSession(
+            metainfo: metainfo, store: MemoryPieceStore(layout: metainfo.layout, contents: data),
+            have: Bitfield(count: metainfo.pieceCount, allSet: true), configuration: configuration,
+            readPool: NIOThreadPool(numberOfThreads: 1), logger: logger)
+        let a = PeerID.random()
+        let b = PeerID.random()
+        let first = PeerConnection(session: session, lookup: { _ in nil }, ourID: configuration.peerID, logger: logger)
+        #expect(session.admit(first, peerID: a) == .accepted)
+        #expect(session.mayServe(0, to: b), "with one client there is nothing to spread")
+        let second = PeerConnection(session: session, lookup: { _ in nil }, ourID: configuration.peerID, logger: logger)
+        #expect(session.admit(second, peerID: b) == .accepted)
+        #expect(session.mayServe(2, to: a))
+        #expect(!session.mayServe(2, to: b), "piece 2 is on its way to the other client")
+        #expect(session.mayServe(3, to: b))
+        #expect(session.mayServe(2, to: a), "the client it is going to keeps getting it")
     }
 }
