@@ -27,6 +27,10 @@ struct DeviceManagerTests {
             mounted = try LoopDevice(backing: scratch.file("fs.img"))
             mount = try Mount(mounted.path, on: scratch.file("mnt"))
         }
+
+        // Unmount before the scratch folder is removed (stored properties go in declaration
+        // order, after this body): a mounted folder cannot be removed.
+        deinit { try? mount.unmount() }
     }
 
     static func devicesJSON(_ extra: [String] = []) throws -> [[String: Any]] {
