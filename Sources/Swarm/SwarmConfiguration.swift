@@ -1,3 +1,4 @@
+import NIOCore
 import PeerProtocol
 
 /// How the engine runs: where it listens, whom it talks to, and its limits.
@@ -30,17 +31,10 @@ public struct SwarmConfiguration: Sendable {
     /// Our peer id.
     public var peerID = PeerID.random()
     /// Event loop threads: one per core.
-    public var eventLoopThreads = System.coreCountForSwarm
+    public var eventLoopThreads = System.coreCount
     /// Threads reading blocks for peers.
     public var readThreads = 4
 
     /// Defaults.
     public init() {}
-}
-
-import NIOCore
-
-extension System {
-    /// One event loop per core.
-    public static var coreCountForSwarm: Int { System.coreCount }
 }
