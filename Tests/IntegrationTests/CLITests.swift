@@ -107,3 +107,23 @@ struct CLITests {
         #expect(pipe.status == 0 && pipe.stderr.isEmpty)
     }
 }
+
+@Suite(.enabled(if: Integration.enabled, "needs the built ezio"))
+struct CloneSignalTests {
+    /// SIGTERM stops a clone that is still waiting for data: it exits 1 ("interrupted")
+    /// within seconds instead of running on.
+    @Test func sigtermStopsAClone() throws {
+        let scratch = ScratchFolder("clone-sigterm")
+        scratch.write("source.img", patternBytes(1 << 20, seed: 151))
+        try Command.check([Integration.ezio, "create", scratch.file("source.img"), "-o", scratch.file("d.torrent"), "--piece-size", "256K"])
+        let clone = try Background([
+            Integration.ezio, "clone", scratch.file("d.torrent"), scratch.file("out.img"), "--peer", "127.0.0.1:\(freePort())",
+            "--state-dir", scratch.file("state"),
+        ], log: scratch.file("clone.log"))
+        try clone.wait(for: "listening for peers")
+        let status = clone.stop(timeout: 10)
+        #expect(clone.process.terminationReason == .exit, "it exits by itself, not by SIGKILL")
+        #expect(status == 1)
+        #expect(clone.output.contains("ezio clone: error: interrupted"))
+    }
+}

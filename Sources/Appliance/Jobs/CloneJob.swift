@@ -279,6 +279,12 @@ final class CloneWatcher: Service, Sendable {
     var outcome: CloneJob.Outcome? { result.withLockedValue { $0 } }
 
     func run() async throws {
+        // SIGINT/SIGTERM begin a graceful shutdown, which does not cancel by itself: without
+        // this the clone would keep going after being told to stop.
+        await cancelWhenGracefulShutdown { await self.watch() }
+    }
+
+    private func watch() async {
         var last = session.progress
         var lastState = ""
         var seedingSince: ContinuousClock.Instant? = nil
