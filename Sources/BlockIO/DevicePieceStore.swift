@@ -19,24 +19,10 @@ public final class DevicePieceStore: PieceStore {
     public let memoryBudget: Int
     private let hashers: WorkerPool
     private let writer: PieceWriter
-    private let buffers = Mutex(BufferPool())
+    private let buffers: PieceBufferPool
     /// A pause before each piece write, to stand in for a slow disk in tests of backpressure
     /// (`EZIO_TEST_WRITE_DELAY_MS`); zero otherwise.
     private let writeDelayMicroseconds: UInt32
-
-    /// Piece buffers are reused: a fresh 16 MiB allocation costs 4,096 page faults and page
-    /// clears on first touch, which profiling showed as a fifth of a clone's CPU time.
-    struct BufferPool: ~Copyable {
-        var idle: [Memory] = []
-        var inUse = 0
-
-        deinit { for memory in idle { free(memory.pointer) } }
-    }
-
-    /// A buffer's address, passed between threads under the pool's lock.
-    struct Memory: @unchecked Sendable {
-        let pointer: UnsafeMutableRawPointer
-    }
 
     /// Opens `path` (read-write when `writable`) for a torrent with this layout and map.
     public init(
@@ -50,6 +36,7 @@ public final class DevicePieceStore: PieceStore {
         self.map = map
         self.layout = PieceLayout(pieceLength: pieceLength, totalLength: map.totalLength)
         self.memoryBudget = max(memoryBudget, pieceLength)
+        self.buffers = PieceBufferPool(bufferSize: pieceLength, budget: memoryBudget, label: path)
         self.hashers = WorkerPool(threads: hashThreads)
         let delay = getenv("EZIO_TEST_WRITE_DELAY_MS").flatMap { UInt32(String(cString: $0)) } ?? 0
         self.writeDelayMicroseconds = min(delay, 10_000) * 1000
@@ -59,32 +46,10 @@ public final class DevicePieceStore: PieceStore {
     deinit { hashers.shutdown() }
 
     /// Bytes of piece buffers now in use (allocated buffers that wait for reuse not counted).
-    public var bytesInFlight: Int { buffers.withLock { $0.inUse } * layout.pieceLength }
+    public var bytesInFlight: Int { buffers.bytesInFlight }
 
     public func openPiece(_ index: Int) -> PieceBuffer? {
-        let size = layout.pieceLength
-        let limit = max(1, memoryBudget / size)
-        let reused: Memory?? = buffers.withLock { pool in
-            guard pool.inUse < limit else { return .none }
-            pool.inUse += 1
-            return .some(pool.idle.popLast())
-        }
-        guard let reused else { return nil }
-        guard let memory = reused?.pointer ?? (try? Sys.alignedAllocate(device.path, alignment: AlignedBuffer.alignment, size: size)) else {
-            buffers.withLock { $0.inUse -= 1 }
-            return nil
-        }
-        return PieceBuffer(index: index, length: layout.length(ofPiece: index), bytes: memory) { [weak self] pointer in
-            guard let self else {
-                free(pointer)
-                return
-            }
-            let memory = Memory(pointer: pointer)
-            buffers.withLock { pool in
-                pool.inUse -= 1
-                pool.idle.append(memory)
-            }
-        }
+        buffers.open(index, length: layout.length(ofPiece: index))
     }
 
     public func commit(_ piece: PieceBuffer, expected: SHA1Digest, completion: @escaping @Sendable (PieceCommit) -> Void) {

@@ -102,6 +102,17 @@ enum Sys {
         _ = try retrying("rename", to) { Glibc.rename(from, to) }
     }
 
+    static func ftruncate(_ fd: Int32, _ path: String, _ length: Int64) throws(SystemError) {
+        _ = try retrying("ftruncate", path) { Glibc.ftruncate(fd, off_t(length)) }
+    }
+
+    /// Creates a directory; one that exists already is fine.
+    static func mkdir(_ path: String, _ mode: mode_t = 0o755) throws(SystemError) {
+        guard Glibc.mkdir(path, mode) == 0 || errno == EEXIST else {
+            throw SystemError("mkdir", path: path, cause: .errno(errno))
+        }
+    }
+
     static func unlink(_ path: String) {
         _ = Glibc.unlink(path)
     }

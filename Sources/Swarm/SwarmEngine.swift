@@ -21,6 +21,8 @@ public final class SwarmEngine: Service, Sendable {
     private let knownPeers = NIOLockedValueBox<[SHA1Digest: Set<PeerAddress>]>([:])
     private let selfAddresses = NIOLockedValueBox<Set<PeerAddress>>([])
     private let server = NIOLockedValueBox<(any Channel)?>(nil)
+    /// The engine-wide upload limit (none by default; `ezio daemon --slow-start` ramps it).
+    public let uploadLimiter = UploadLimiter()
 
     /// An engine; call `start` to listen.
     public init(configuration: SwarmConfiguration, logger: Logger) {
@@ -71,8 +73,12 @@ public final class SwarmEngine: Service, Sendable {
 
     /// Creates the session of a torrent over `store` and adds it; `have` marks the pieces
     /// already on storage.
-    public func addTorrent(_ metainfo: Metainfo, store: any PieceStore, have: Bitfield?) -> TorrentSession {
-        let session = TorrentSession(metainfo: metainfo, store: store, have: have, configuration: configuration, readPool: readPool, logger: logger)
+    /// `configuration` overrides the engine's for this torrent's limits and picking order
+    /// (the engine's listener and peer ID stay).
+    public func addTorrent(_ metainfo: Metainfo, store: any PieceStore, have: Bitfield?, configuration override: SwarmConfiguration? = nil) -> TorrentSession {
+        var settings = override ?? configuration
+        settings.peerID = configuration.peerID
+        let session = TorrentSession(metainfo: metainfo, store: store, have: have, configuration: settings, readPool: readPool, uploadLimiter: uploadLimiter, logger: logger)
         add(session)
         return session
     }
@@ -143,7 +149,7 @@ public final class SwarmEngine: Service, Sendable {
                     nextAnnounce = .now + .seconds(15)
                 }
             }
-            if progress.phase == .downloading {
+            if progress.phase == .downloading, !progress.paused {
                 let peers = knownPeers.withLockedValue { $0[session.infoHash] ?? [] }
                 for peer in peers where progress.peers < configuration.maxConnections {
                     connect(to: peer, for: session)

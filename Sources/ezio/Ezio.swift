@@ -12,7 +12,7 @@ struct Ezio: AsyncParsableCommand {
         commandName: "ezio",
         abstract: "Clone a disk to many machines at once over BitTorrent (EZIO in Swift).",
         version: EzioVersion.number,
-        subcommands: [CreateCommand.self, InfoCommand.self, VerifyCommand.self, SeedCommand.self, CloneCommand.self, TrackerCommand.self, DevicesCommand.self]
+        subcommands: [CreateCommand.self, InfoCommand.self, VerifyCommand.self, SeedCommand.self, CloneCommand.self, TrackerCommand.self, DevicesCommand.self, DaemonCommand.self]
     )
 
     /// Parses the command line, runs the command, and turns any failure into one line on
@@ -25,7 +25,7 @@ struct Ezio: AsyncParsableCommand {
         LogSetup.bootstrap()
         var command: any ParsableCommand
         do {
-            command = try parseAsRoot()
+            command = try parseAsRoot(dropInArguments(Array(CommandLine.arguments.dropFirst())))
         } catch {
             // Help and version exit 0; every usage error exits 2, as the clone contract asks
             // (0 done, 1 failed, 2 bad usage), and the same for every subcommand.
@@ -50,5 +50,14 @@ struct Ezio: AsyncParsableCommand {
             StandardError.writeLine("\(prefix): error: \(error)")
             Glibc.exit(ExitCode.failure.rawValue)
         }
+    }
+
+    /// EZIO is started as `ezio [-F] [-l ADDR] [-p PORT] ...`, flags and no subcommand: such a
+    /// command line runs `ezio daemon`, so scripts written for EZIO start ours unchanged.
+    static func dropInArguments(_ arguments: [String]) -> [String] {
+        guard let first = arguments.first, first.hasPrefix("-"),
+              !["-h", "--help", "--version", "--generate-completion-script"].contains(first)
+        else { return arguments }
+        return ["daemon"] + arguments
     }
 }

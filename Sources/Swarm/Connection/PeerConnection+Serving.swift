@@ -31,6 +31,15 @@ extension PeerConnection {
     func serveRequests() {
         guard !closed, !readInFlight, let context, let session, context.channel.isWritable, incomingHead < incoming.count else { return }
         let batch = Array(incoming[incomingHead..<min(incoming.count, incomingHead + 32)])
+        if let wait = session.uploadLimiter.take(batch.reduce(0) { $0 + $1.length }) {
+            // Over the upload limit: try again when the bucket has refilled.
+            readInFlight = true
+            context.eventLoop.scheduleTask(in: wait) { [self] in
+                readInFlight = false
+                serveRequests()
+            }
+            return
+        }
         incomingHead += batch.count
         if incomingHead == incoming.count {
             incoming.removeAll(keepingCapacity: true)

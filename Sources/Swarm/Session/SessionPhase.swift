@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Where a torrent session is.
 public enum SessionPhase: Sendable, Equatable {
     /// Fetching pieces.
@@ -37,4 +39,10 @@ public struct SessionProgress: Sendable, Equatable {
     public var peers: Int
     /// Bytes of pieces that failed their hash.
     public var hashFailures: Int64
+    /// When payload last went out (nil: never).
+    public var lastUploadAt: NIODeadline? = nil
+    /// When payload last came in (nil: never).
+    public var lastDownloadAt: NIODeadline? = nil
+    /// Whether the session is paused.
+    public var paused = false
 }

@@ -66,6 +66,7 @@ extension TorrentSession {
         let arrival: Arrival = state.withLockedValue { state in
             state.downloaded += Int64(data.readableBytes)
             state.lastBlockAt = .now()
+            state.lastDownloadAt = state.lastBlockAt
             if let requestedAt {
                 state.blockTimes.add(Double((NIODeadline.now() - requestedAt).nanoseconds) / 1e9)
             }

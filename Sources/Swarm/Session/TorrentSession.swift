@@ -19,6 +19,7 @@ public final class TorrentSession: Sendable {
     let configuration: SwarmConfiguration
     let logger: Logger
     let readPool: NIOThreadPool
+    let uploadLimiter: UploadLimiter
     let state: NIOLockedValueBox<State>
     /// Phase changes, for whoever waits on the session.
     public let events: AsyncStream<SessionPhase>
@@ -56,12 +57,18 @@ public final class TorrentSession: Sendable {
         var serving: [Int: (peer: PeerID, since: NIODeadline)] = [:]
         /// When the last block arrived from anyone.
         var lastBlockAt = NIODeadline.uptimeNanoseconds(0)
+        /// When payload last went out, and last came in (nil: never).
+        var lastUploadAt: NIODeadline?
+        var lastDownloadAt: NIODeadline?
+        /// Paused: no connections, none accepted, nothing requested.
+        var paused = false
     }
 
     /// A session over `store`; `have` marks pieces already on storage (a seeder's verified
     /// source, or a resumed clone).
-    public init(metainfo: Metainfo, store: any PieceStore, have: Bitfield?, configuration: SwarmConfiguration, readPool: NIOThreadPool, logger: Logger) {
+    public init(metainfo: Metainfo, store: any PieceStore, have: Bitfield?, configuration: SwarmConfiguration, readPool: NIOThreadPool, uploadLimiter: UploadLimiter = UploadLimiter(), logger: Logger) {
         self.metainfo = metainfo
+        self.uploadLimiter = uploadLimiter
         self.store = store
         self.geometry = UniformPieces(pieceLength: metainfo.pieceLength, totalLength: metainfo.totalLength)
         self.configuration = configuration
@@ -88,7 +95,8 @@ public final class TorrentSession: Sendable {
             SessionProgress(
                 phase: state.phase, piecesHad: state.picker.have.setCount, pieceCount: geometry.pieceCount,
                 bytesHad: state.bytesHad, totalBytes: metainfo.totalLength, downloaded: state.downloaded,
-                uploaded: state.uploaded, peers: state.connections.count, hashFailures: state.hashFailures)
+                uploaded: state.uploaded, peers: state.connections.count, hashFailures: state.hashFailures,
+                lastUploadAt: state.lastUploadAt, lastDownloadAt: state.lastDownloadAt, paused: state.paused)
         }
     }
 
@@ -145,6 +153,7 @@ extension TorrentSession {
             if state.peerIDs.contains(peerID) { return .refused("already connected to this peer") }
             if state.connections.count >= configuration.maxConnections { return .refused("connection limit reached") }
             if case .failed = state.phase { return .refused("torrent failed") }
+            if state.paused { return .refused("torrent paused") }
             state.peerIDs.insert(peerID)
             state.connections[ObjectIdentifier(connection)] = connection
             return .accepted
@@ -245,5 +254,32 @@ extension TorrentSession {
         for connection in connections { connection.wake() }
     }
 
-    func recordUpload(_ bytes: Int) { state.withLockedValue { $0.uploaded += Int64(bytes) } }
+    func recordUpload(_ bytes: Int) {
+        state.withLockedValue { state in
+            state.uploaded += Int64(bytes)
+            if bytes > 0 { state.lastUploadAt = .now() }
+        }
+    }
+
+    // MARK: Pause
+
+    /// Whether the session is paused.
+    public var isPaused: Bool { state.withLockedValue { $0.paused } }
+
+    /// Pauses: every connection closes and none is accepted or opened until `resume`. Pieces
+    /// being assembled are dropped (their blocks are asked for again after resuming); pieces
+    /// already being hashed and written finish.
+    public func pause() {
+        let connections: [PeerConnection] = state.withLockedValue { state in
+            guard !state.paused else { return [] }
+            state.paused = true
+            return Array(state.connections.values)
+        }
+        for connection in connections { connection.close(reason: "torrent paused") }
+    }
+
+    /// Lets connections in and out again.
+    public func resume() {
+        state.withLockedValue { $0.paused = false }
+    }
 }

@@ -1,0 +1,320 @@
+import BlockIO
+import Devices
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import PeerProtocol
+import ServiceLifecycle
+import Swarm
+import Torrent
+
+/// How `ezio daemon` runs.
+public struct DaemonConfiguration: Sendable {
+    /// `-F`: save paths are folders holding the torrent's files, not devices in the EZIO layout.
+    public var filesMode = false
+    /// Engine settings shared by every torrent (a request may lower limits per torrent).
+    public var swarm = SwarmConfiguration()
+    /// Bytes of piece buffers in flight, per torrent.
+    public var memoryBudget = 256 << 20
+    /// Where resume records live.
+    public var stateDirectory = "/var/lib/ezio"
+    /// Write engine for devices.
+    public var ioEngine: IOEngine = .ioUring
+    /// Trackers announced to besides each torrent's own.
+    public var trackers: [String] = []
+    /// The devices targets are checked against (the running system's by default).
+    public var discover: @Sendable () -> [BlockDeviceInfo] = { DeviceDiscovery().list() }
+
+    /// Defaults.
+    public init() {}
+}
+
+/// What an `AddTorrent` call asks for.
+public struct AddTorrentRequest: Sendable {
+    /// The .torrent file's bytes.
+    public var torrent: [UInt8]
+    /// Device or file (a folder with `-F`).
+    public var savePath: String
+    /// Serve what is there rather than download.
+    public var seedingMode: Bool
+    /// Upload slots, 0 or less for the daemon's default.
+    public var maxUploads: Int
+    /// Connections, 0 or less for the daemon's default.
+    public var maxConnections: Int
+    /// Strictly in-order download.
+    public var sequential: Bool
+
+    /// Creates a request.
+    public init(torrent: [UInt8], savePath: String, seedingMode: Bool, maxUploads: Int = 0, maxConnections: Int = 0, sequential: Bool = false) {
+        self.torrent = torrent
+        self.savePath = savePath
+        self.seedingMode = seedingMode
+        self.maxUploads = maxUploads
+        self.maxConnections = maxConnections
+        self.sequential = sequential
+    }
+}
+
+/// The daemon's torrents in one engine: what EZIO's gRPC API adds, reports, pauses and
+/// resumes. Checks of existing data run on their own thread, so `add` answers at once.
+public final class TorrentManager: Service, Sendable {
+    /// The engine every torrent runs in.
+    public let engine: SwarmEngine
+    let configuration: DaemonConfiguration
+    let logger: Logger
+    private let torrents = NIOLockedValueBox<(order: [SHA1Digest], byHash: [SHA1Digest: DaemonTorrent])>(([], [:]))
+    private let checkPool = NIOThreadPool(numberOfThreads: 1)
+    private let port = NIOLockedValueBox(0)
+    private let stopRequested = NIOLockedValueBox(false)
+
+    /// A manager; call `start` before adding torrents.
+    public init(configuration: DaemonConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        self.engine = SwarmEngine(configuration: configuration.swarm, logger: logger)
+    }
+
+    /// Listens for peers; returns the port.
+    @discardableResult
+    public func start() async throws -> Int {
+        checkPool.start()
+        let bound = try await engine.start()
+        port.withLockedValue { $0 = bound }
+        return bound
+    }
+
+    /// Asks the daemon to stop (the `Shutdown` call): `run` returns, which ends the group.
+    public func requestShutdown() {
+        stopRequested.withLockedValue { $0 = true }
+    }
+
+    /// Adds a torrent. One already there is left as it is. Storage is opened (and a target
+    /// checked against the device policy) before this returns; the check of what storage
+    /// already holds runs afterwards, reported as state 1.
+    public func add(_ request: AddTorrentRequest) throws(DaemonError) {
+        let metainfo: Metainfo
+        do {
+            metainfo = try Metainfo(bytes: request.torrent)
+        } catch {
+            throw DaemonError(.invalidArgument, "\(error)")
+        }
+        if torrents.withLockedValue({ $0.byHash[metainfo.infoHash] != nil }) { return }
+        guard !request.savePath.isEmpty else { throw DaemonError(.invalidArgument, "save_path is empty") }
+        var settings = configuration.swarm
+        if request.maxUploads > 0 { settings.maxUploads = request.maxUploads }
+        if request.maxConnections > 0 { settings.maxConnections = request.maxConnections }
+        if request.sequential { settings.order = .sequential }
+        let store = try openStore(metainfo, request: request)
+        let record = ResumeRecord(directory: configuration.stateDirectory, infoHash: metainfo.infoHash, target: request.savePath)
+        let torrent = DaemonTorrent(metainfo: metainfo, savePath: request.savePath, seeding: request.seedingMode, settings: settings, store: store, record: record)
+        let inserted = torrents.withLockedValue { torrents in
+            guard torrents.byHash[metainfo.infoHash] == nil else { return false }
+            torrents.byHash[metainfo.infoHash] = torrent
+            torrents.order.append(metainfo.infoHash)
+            return true
+        }
+        guard inserted else { return }
+        logger.info("torrent added", metadata: [
+            "info_hash": "\(metainfo.infoHash)", "name": "\(metainfo.name)", "save_path": "\(request.savePath)",
+            "seeding": "\(request.seedingMode)", "size": "\(metainfo.totalLength)",
+        ])
+        let task = Task { await self.check(torrent) }
+        torrent.state.withLockedValue { $0.task = task }
+    }
+
+    /// Opens the storage of a new torrent, refusing a target the device policy refuses.
+    private func openStore(_ metainfo: Metainfo, request: AddTorrentRequest) throws(DaemonError) -> any PieceStore {
+        let path = request.savePath
+        if configuration.filesMode {
+            do {
+                return try FilesPieceStore(directory: path, metainfo: metainfo, writable: !request.seedingMode, memoryBudget: configuration.memoryBudget)
+            } catch {
+                throw DaemonError(.failedPrecondition, "\(error)")
+            }
+        }
+        let map: ExtentMap
+        do {
+            map = try ExtentMap(metainfo: metainfo)
+        } catch {
+            throw DaemonError(.invalidArgument, "\(error)")
+        }
+        if request.seedingMode {
+            do {
+                return try DevicePieceStore(path: path, map: map, pieceLength: metainfo.pieceLength, writable: false)
+            } catch {
+                throw DaemonError(.failedPrecondition, "\(error)")
+            }
+        }
+        // The caller named the target: loop devices and disks with data are allowed (Clonezilla
+        // overwrites partitions), but a mounted, in-use, read-only or too small one is not.
+        let selector = TargetSelector(policy: TargetPolicy(allowLoop: true, force: true, neededSize: map.deviceEnd), pick: nil)
+        let isDevice: Bool
+        do {
+            switch try selector.choose(.path(path), among: configuration.discover()) {
+            case .file: isDevice = false
+            case .device: isDevice = true
+            }
+            try TargetFile.prepare(path, size: map.deviceEnd)
+        } catch {
+            throw DaemonError(.failedPrecondition, "\(error)")
+        }
+        do {
+            return try DevicePieceStore(
+                path: path, map: map, pieceLength: metainfo.pieceLength, writable: true, exclusive: isDevice,
+                memoryBudget: configuration.memoryBudget, engine: configuration.ioEngine)
+        } catch {
+            throw DaemonError(.failedPrecondition, "\(error)")
+        }
+    }
+
+    /// Hashes what storage holds (everything for a seed; what the resume record names for a
+    /// download), then joins the swarm.
+    private func check(_ torrent: DaemonTorrent) async {
+        let metainfo = torrent.metainfo
+        let wanted: [Bool]?
+        if torrent.seeding {
+            wanted = Array(repeating: true, count: metainfo.pieceCount)
+        } else {
+            wanted = torrent.record.load(pieceCount: metainfo.pieceCount).map { recorded in (0..<metainfo.pieceCount).map { recorded[$0] } }
+        }
+        var have: Bitfield?
+        if let wanted {
+            do {
+                let found = try await checkPool.runIfActive { [logger] () throws -> [Bool] in
+                    try Self.verify(torrent, wanted: wanted, logger: logger)
+                }
+                var bits = Bitfield(count: metainfo.pieceCount)
+                for index in found.indices where found[index] { bits[index] = true }
+                have = bits
+            } catch {
+                fail(torrent, "cannot check \(torrent.savePath): \(error)")
+                return
+            }
+        }
+        if torrent.seeding {
+            let good = have?.setCount ?? 0
+            guard good > 0 else {
+                fail(torrent, "\(torrent.savePath): no piece matches the torrent; nothing to serve")
+                return
+            }
+            if good < metainfo.pieceCount {
+                logger.error("source does not match the torrent: these pieces will not be served", metadata: [
+                    "save_path": "\(torrent.savePath)", "bad_pieces": "\(metainfo.pieceCount - good)",
+                ])
+            }
+        }
+        let session = engine.addTorrent(metainfo, store: torrent.store, have: have, configuration: torrent.settings)
+        let paused = torrent.state.withLockedValue { state in
+            state.phase = .running(session)
+            return state.pauseRequested
+        }
+        if paused { session.pause() }
+        let port = port.withLockedValue { $0 }
+        await engine.manage(session, trackers: metainfo.trackers + configuration.trackers, port: port)
+    }
+
+    /// Which pieces of `wanted` match on storage (blocking: runs on the check thread).
+    private static func verify(_ torrent: DaemonTorrent, wanted: [Bool], logger: Logger) throws -> [Bool] {
+        let metainfo = torrent.metainfo
+        if let files = torrent.store as? FilesPieceStore {
+            return files.verify(expected: metainfo.pieceHashes, only: wanted)
+        }
+        guard let device = torrent.store as? DevicePieceStore else { return wanted.map { _ in false } }
+        let outcomes = try PieceHasher(path: torrent.savePath, map: device.map, pieceLength: metainfo.pieceLength)
+            .run("checking \(torrent.savePath)", only: wanted, logger: logger, progress: nil)
+        return outcomes.enumerated().map { index, outcome in
+            if case .digest(let digest) = outcome { return digest == metainfo.pieceHashes[index] }
+            return false
+        }
+    }
+
+    private func fail(_ torrent: DaemonTorrent, _ reason: String) {
+        logger.error("torrent stopped", metadata: ["info_hash": "\(torrent.metainfo.infoHash)", "reason": "\(reason)"])
+        torrent.state.withLockedValue { $0.phase = .failed(reason) }
+    }
+
+    private func torrent(_ hash: String) throws(DaemonError) -> DaemonTorrent {
+        let found = SHA1Digest(hex: hash.lowercased()).flatMap { digest in torrents.withLockedValue { $0.byHash[digest] } }
+        guard let found else { throw DaemonError(.notFound, "no torrent with info-hash \(hash)") }
+        return found
+    }
+
+    /// The status of the torrents named (all, in the order added, when `hashes` is empty).
+    public func status(hashes: [String]) throws(DaemonError) -> [TorrentStatus] {
+        if hashes.isEmpty {
+            let all = torrents.withLockedValue { torrents in torrents.order.compactMap { torrents.byHash[$0] } }
+            return all.map { $0.status() }
+        }
+        var result: [TorrentStatus] = []
+        for hash in hashes { result.append(try torrent(hash).status()) }
+        return result
+    }
+
+    /// Pauses a torrent: its connections close, nothing is requested or served.
+    public func pause(hash: String) throws(DaemonError) {
+        let torrent = try torrent(hash)
+        torrent.state.withLockedValue { $0.pauseRequested = true }
+        torrent.session?.pause()
+        torrent.tick()
+        logger.info("torrent paused", metadata: ["info_hash": "\(torrent.metainfo.infoHash)"])
+    }
+
+    /// Resumes a paused torrent.
+    public func resume(hash: String) throws(DaemonError) {
+        let torrent = try torrent(hash)
+        torrent.state.withLockedValue { $0.pauseRequested = false }
+        torrent.session?.resume()
+        torrent.tick()
+        logger.info("torrent resumed", metadata: ["info_hash": "\(torrent.metainfo.infoHash)"])
+    }
+
+    /// Every torrent, for metrics and the console.
+    func all() -> [DaemonTorrent] {
+        torrents.withLockedValue { torrents in torrents.order.compactMap { torrents.byHash[$0] } }
+    }
+
+    /// Keeps clocks, rates and resume records current until shutdown is asked for (by the
+    /// `Shutdown` call or a signal); then stops every torrent and the engine.
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var lastRecord = ContinuousClock.now
+            while !Task.isCancelled, !self.stopRequested.withLockedValue({ $0 }) {
+                for torrent in self.all() { torrent.tick() }
+                if ContinuousClock.now - lastRecord >= .seconds(5) {
+                    self.saveRecords()
+                    lastRecord = .now
+                }
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+        }
+        await stop()
+    }
+
+    private func saveRecords() {
+        for torrent in all() {
+            if let problem = torrent.saveRecord() {
+                logger.warning("cannot save the resume record", metadata: ["path": "\(torrent.record.path)", "error": "\(problem)"])
+            }
+        }
+    }
+
+    /// Stops announcing (a `stopped` announce goes out), saves records, flushes what was
+    /// written, and closes the engine.
+    private func stop() async {
+        let torrents = all()
+        for torrent in torrents { torrent.state.withLockedValue { $0.task?.cancel() } }
+        for torrent in torrents { await torrent.state.withLockedValue({ $0.task })?.value }
+        saveRecords()
+        for torrent in torrents where !torrent.seeding {
+            do {
+                try torrent.store.flush()
+            } catch {
+                logger.error("cannot flush", metadata: ["save_path": "\(torrent.savePath)", "error": "\(error)"])
+            }
+        }
+        await engine.shutdown()
+        try? await checkPool.shutdownGracefully()
+        logger.info("daemon stopped")
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The Python gRPC client (scripts/peers/ezio_client.py, grpcio) against `ezio daemon`.
+struct EzioClient {
+    let address: String
+
+    static var script: String {
+        URL(fileURLWithPath: Integration.libtorrentPeer).deletingLastPathComponent().appendingPathComponent("ezio_client.py").path
+    }
+
+    func run(_ arguments: [String], timeout: TimeInterval = 60) throws -> CommandResult {
+        try Command.run(["/usr/bin/python3", Self.script, address] + arguments, timeout: timeout)
+    }
+
+    @discardableResult
+    func check(_ arguments: [String], timeout: TimeInterval = 60) throws -> String {
+        try Command.check(["/usr/bin/python3", Self.script, address] + arguments, timeout: timeout)
+    }
+
+    /// One torrent's fields, from GetTorrentStatus filtered to its hash.
+    func status(_ hash: String) throws -> [String: Any] {
+        let json = try check(["status", hash])
+        let answer = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+        let torrents = answer["torrents"] as! [String: Any]
+        return torrents[hash] as! [String: Any]
+    }
+
+    /// Every torrent, keyed by hash.
+    func all() throws -> [String: [String: Any]] {
+        let json = try check(["status"])
+        let answer = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+        return answer["torrents"] as! [String: [String: Any]]
+    }
+}
+
+/// A daemon started with EZIO's own flags and no subcommand (the drop-in start).
+final class Daemon {
+    let process: Background
+    let client: EzioClient
+    let peerPort: Int
+
+    init(scratch: ScratchFolder, name: String, extra: [String] = []) throws {
+        let port = freePort()
+        peerPort = freePort()
+        process = try Background(
+            [Integration.ezio] + extra + ["-l", "127.0.0.1:\(port)", "-p", "\(peerPort)", "--state-dir", scratch.file("state-\(name)")],
+            log: scratch.file("\(name).log"))
+        try process.wait(for: "gRPC listening")
+        client = EzioClient(address: "127.0.0.1:\(port)")
+    }
+}
+
+@Suite(.enabled(if: Integration.enabled, "needs root, python3-grpcio and the built ezio"))
+struct DaemonTests {
+    /// A seeding daemon and a cloning daemon, both started the way scripts start EZIO and driven
+    /// only over gRPC: add, poll until finished, the status fields, pause, resume, errors, and
+    /// Clonezilla's stop rule ending in Shutdown.
+    @Test func cloneDrivenOnlyThroughTheDaemon() throws {
+        let scratch = ScratchFolder("daemon")
+        let size = 24 << 20
+        scratch.write("src.img", patternBytes(size, seed: 61))
+        let tracker = try Background([Integration.ezio, "tracker", "--listen", "127.0.0.1:\(freePort())"], log: scratch.file("tracker.log"))
+        try tracker.wait(for: "tracker listening")
+        let trackerAddress = tracker.output.firstMatch(of: /address=(127\.0\.0\.1:\d+)/)!.1
+        let hash = String(try Command.check([Integration.ezio, "create", scratch.file("src.img"), "-o", scratch.file("t.torrent"),
+                                             "--piece-size", "1M", "--tracker", "http://\(trackerAddress)/announce"]).prefix(40))
+        let seeder = try Daemon(scratch: scratch, name: "seeder")
+        let cloner = try Daemon(scratch: scratch, name: "cloner", extra: ["--cache-size", "8"])
+        #expect(try seeder.client.check(["version"]).trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
+
+        #expect(try seeder.client.check(["add", scratch.file("t.torrent"), scratch.file("src.img"), "--seed"]).contains("true"))
+        // Adding what is there already changes nothing and succeeds.
+        #expect(try seeder.client.check(["add", scratch.file("t.torrent"), scratch.file("src.img"), "--seed"]).contains("true"))
+        #expect(try seeder.client.all().count == 1)
+
+        #expect(try cloner.client.check(["add", scratch.file("t.torrent"), scratch.file("dst.img")]).contains("true"))
+        let waited = try cloner.client.check(["wait-finished", hash, "--timeout", "120"], timeout: 150)
+        let report = try JSONSerialization.jsonObject(with: Data(waited.utf8)) as! [String: Any]
+        let seen = report["progress_seen"] as! [Double]
+        // progress is 1.0 only together with is_finished, never while writes are pending.
+        #expect(seen.dropLast().allSatisfy { $0 < 1.0 })
+        #expect(scratch.read("dst.img") == scratch.read("src.img"))
+
+        let clone = try cloner.client.status(hash)
+        #expect(clone["is_finished"] as? Bool == true)
+        #expect(clone["progress"] as? Double == 1.0)
+        #expect(clone["state"] as? Int == 5)
+        #expect(clone["total"] as? Int == size)
+        #expect(clone["total_done"] as? Int == size)
+        #expect(clone["num_pieces"] as? Int == 24)
+        #expect((clone["total_payload_download"] as? Int ?? 0) >= size)
+        #expect((clone["last_download"] as? Int ?? -1) >= 0)
+        #expect(clone["save_path"] as? String == scratch.file("dst.img"))
+        var seed = try seeder.client.status(hash)
+        #expect(seed["state"] as? Int == 5)
+        #expect(seed["total"] as? Int == size, "total stays the image size while seeding")
+        #expect((seed["total_payload_upload"] as? Int ?? 0) >= size)
+        #expect((seed["last_upload"] as? Int ?? -1) >= 0)
+        #expect(seed["last_download"] as? Int == -1)
+
+        // Pause and resume.
+        try seeder.client.check(["pause", hash])
+        seed = try seeder.client.status(hash)
+        #expect(seed["is_paused"] as? Bool == true)
+        #expect(seed["num_peers"] as? Int == 0)
+        try seeder.client.check(["resume", hash])
+        #expect(try seeder.client.status(hash)["is_paused"] as? Bool == false)
+
+        // Errors: unknown hash, malformed torrent, refused target; the daemon keeps running.
+        let unknown = String(repeating: "ab", count: 20)
+        for verb in ["pause", "resume", "status"] {
+            let result = try seeder.client.run([verb, unknown])
+            #expect(result.status == 3)
+            #expect(result.stderr.hasPrefix("NOT_FOUND: no torrent with info-hash \(unknown)"), "\(verb): \(result.stderr)")
+        }
+        scratch.write("bad.torrent", Array("d4:infod6:lengthi5eee".utf8))
+        let malformed = try seeder.client.run(["add", scratch.file("bad.torrent"), scratch.file("x.img")])
+        #expect(malformed.status == 3)
+        #expect(malformed.stderr.hasPrefix("INVALID_ARGUMENT: "), "\(malformed.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.file("x.img")))
+        scratch.truncate("ro.img", to: 1 << 20)
+        let readOnly = try LoopDevice(backing: scratch.file("ro.img"), readOnly: true)
+        scratch.write("other.img", patternBytes(3 << 20, seed: 62))
+        try Command.check([Integration.ezio, "create", scratch.file("other.img"), "-o", scratch.file("other.torrent"), "--piece-size", "1M"])
+        let refused = try seeder.client.run(["add", scratch.file("other.torrent"), readOnly.path])
+        #expect(refused.status == 3)
+        #expect(refused.stderr.hasPrefix("FAILED_PRECONDITION: \(readOnly.path): refused: read-only"), "\(refused.stderr)")
+        #expect(try seeder.client.all().count == 1)
+
+        // Clonezilla's stop rule on the clone: pause once finished and idle, then Shutdown.
+        let loop = try cloner.client.check(["clonezilla", "--wait", "1", "--timeout", "60"], timeout: 90)
+        #expect(loop.contains("\"event\": \"paused\""))
+        #expect(loop.contains("\"event\": \"shutdown\""))
+        let deadline = Date().addingTimeInterval(20)
+        while cloner.process.process.isRunning, Date() < deadline { usleep(50_000) }
+        #expect(!cloner.process.process.isRunning, "the daemon exits after Shutdown")
+        #expect(cloner.process.process.terminationStatus == 0)
+        #expect(seeder.process.stop() == 0)
+    }
+}
