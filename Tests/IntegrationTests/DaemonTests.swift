@@ -140,3 +140,76 @@ struct DaemonTests {
         #expect(seeder.process.stop() == 0)
     }
 }
+
+@Suite(.enabled(if: Integration.enabled, "needs root, loop devices, partclone, python3-grpcio and the built ezio"))
+struct DaemonFilesModeTests {
+    /// Clonezilla's flow: `partclone -c -T` writes the used blocks of an ext4 filesystem as
+    /// block files; a `-F` daemon seeds that folder; a device-mode daemon clones it into a
+    /// blank image in the EZIO layout. The clone passes fsck and holds the same files.
+    @Test func seedsPartcloneBlockFilesToADevice() throws {
+        let fixture = try PartcloneInteropTests.Ext4Fixture(sizeMiB: 96, files: [("big.bin", 20 << 20), ("dir/a", 300_000), ("dir/b", 5 << 20)])
+        let scratch = fixture.scratch
+        try FileManager.default.createDirectory(atPath: scratch.file("seed"), withIntermediateDirectories: true)
+        try Command.check(["/usr/sbin/partclone.extfs", "-c", "-T", "-s", fixture.loop.path, "-O", scratch.file("seed/sda1")], timeout: 300)
+        let tracker = try Background([Integration.ezio, "tracker", "--listen", "127.0.0.1:\(freePort())"], log: scratch.file("tracker.log"))
+        try tracker.wait(for: "tracker listening")
+        let trackerAddress = tracker.output.firstMatch(of: /address=(127\.0\.0\.1:\d+)/)!.1
+        let hash = String(try Command.check([Integration.ezio, "create", "--partclone-info", scratch.file("seed/sda1/torrent.info"),
+                                             "--name", "sda1", "-o", scratch.file("sda1.torrent"),
+                                             "--tracker", "http://\(trackerAddress)/announce"]).prefix(40))
+        let seeder = try Daemon(scratch: scratch, name: "files-seeder", extra: ["-F"])
+        let cloner = try Daemon(scratch: scratch, name: "device-cloner")
+        #expect(try seeder.client.check(["add", scratch.file("sda1.torrent"), scratch.file("seed"), "--seed"]).contains("true"))
+        // The target stands in for a blank partition of the source's size.
+        scratch.truncate("sdb1.img", to: 96 << 20)
+        let target = try LoopDevice(backing: scratch.file("sdb1.img"))
+        #expect(try cloner.client.check(["add", scratch.file("sda1.torrent"), target.path]).contains("true"))
+        try cloner.client.check(["wait-finished", hash, "--timeout", "120"], timeout: 150)
+        let seed = try seeder.client.status(hash)
+        #expect(seed["state"] as? Int == 5)
+        #expect(seed["is_finished"] as? Bool == true)
+        try cloner.client.check(["shutdown"])
+        try seeder.client.check(["shutdown"])
+        let deadline = Date().addingTimeInterval(20)
+        while cloner.process.process.isRunning || seeder.process.process.isRunning, Date() < deadline { usleep(50_000) }
+        #expect(!cloner.process.process.isRunning && !seeder.process.process.isRunning)
+
+        try Command.check(["/usr/sbin/e2fsck", "-f", "-n", target.path])
+        let source = try Mount(fixture.loop.path, on: scratch.file("mnt-source"))
+        let clone = try Mount(target.path, on: scratch.file("mnt-clone"))
+        for name in ["big.bin", "dir/a", "dir/b"] {
+            let original = try Data(contentsOf: URL(fileURLWithPath: source.point + "/" + name))
+            let copied = try Data(contentsOf: URL(fileURLWithPath: clone.point + "/" + name))
+            #expect(original == copied, "\(name) differs")
+        }
+        try clone.unmount()
+        try source.unmount()
+    }
+}
+
+@Suite(.enabled(if: Integration.enabled, "needs root, python3-grpcio and the built ezio"))
+struct DaemonSlowStartTests {
+    /// With --slow-start the seeder sends at most 10 MB/s in the first period: 30 MB take at
+    /// least 2.5 s to clone (a lower bound only, which a slow machine cannot break).
+    @Test func slowStartLimitsTheFirstPeriod() throws {
+        let scratch = ScratchFolder("slow-start")
+        let size = 30_000_000
+        scratch.write("src.img", patternBytes(size, seed: 71))
+        let hash = String(try Command.check([Integration.ezio, "create", scratch.file("src.img"), "-o", scratch.file("t.torrent"), "--piece-size", "1M"]).prefix(40))
+        let seeder = try Daemon(scratch: scratch, name: "seeder", extra: ["--slow-start", "--slow-start-period", "60"])
+        try seeder.client.check(["add", scratch.file("t.torrent"), scratch.file("src.img"), "--seed"])
+        let start = Date()
+        while (try seeder.client.status(hash)["state"] as? Int) != 5 {
+            guard Date().timeIntervalSince(start) < 30 else { throw IntegrationError("the seeder never finished its check") }
+            usleep(50_000)
+        }
+        let began = Date()
+        try Command.check([Integration.ezio, "clone", scratch.file("t.torrent"), scratch.file("dst.img"), "--peer", "127.0.0.1:\(seeder.peerPort)",
+                           "--seed-idle", "0", "--state-dir", scratch.file("state-clone")], timeout: 120)
+        let took = Date().timeIntervalSince(began)
+        #expect(took >= 2.5, "30 MB at 10 MB/s took \(took) s")
+        #expect(scratch.read("dst.img") == scratch.read("src.img"))
+        #expect(seeder.process.output.contains("slow start: upload limit"))
+        #expect(seeder.process.stop() == 0)
+    }
+}
