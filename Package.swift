@@ -41,6 +41,7 @@ let package = Package(
             dependencies: [
                 "Torrent", "CLinux", "CURing",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         // Block device discovery through libudev (sysfs underneath, so it works without udevd).
@@ -56,6 +57,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         // What a user runs: create, info and verify jobs.
@@ -91,6 +93,9 @@ let package = Package(
             dependencies: [
                 "Appliance", "Control", "Torrent", "BlockIO", "PeerProtocol", "Swarm", "CLinux", "Devices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

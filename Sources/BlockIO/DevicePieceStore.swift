@@ -57,11 +57,20 @@ public final class DevicePieceStore: PieceStore {
         hashers.submit { [map, writer, writeDelayMicroseconds] in
             if writeDelayMicroseconds > 0 { usleep(writeDelayMicroseconds) }
             let outcome: PieceCommit
-            if SHA1Digest.hash(piece.contents) != expected {
+            let hashStart = ContinuousClock.now
+            let matches = SHA1Digest.hash(piece.contents) == expected
+            StoreMetrics.hashDuration.recordNanoseconds(StoreMetrics.nanoseconds(since: hashStart))
+            StoreMetrics.hashedBytes.increment(by: piece.length)
+            if !matches {
+                StoreMetrics.piecesFailed.increment()
                 outcome = .hashMismatch(piece: piece.index)
             } else {
+                StoreMetrics.piecesVerified.increment()
                 do {
-                    try writer.write(runs: map.runs(in: range), from: piece.bytes)
+                    let runs = map.runs(in: range)
+                    let writeStart = ContinuousClock.now
+                    try writer.write(runs: runs, from: piece.bytes)
+                    StoreMetrics.recordWrite(runs: runs, since: writeStart)
                     outcome = .stored(piece: piece.index)
                 } catch {
                     outcome = .failed(piece: piece.index, StoreError("\(error)"))

@@ -97,13 +97,24 @@ public final class FilesPieceStore: PieceStore {
         let range = layout.range(ofPiece: piece.index)
         hashers.submit { [self] in
             let outcome: PieceCommit
-            if SHA1Digest.hash(piece.contents) != expected {
+            let hashStart = ContinuousClock.now
+            let matches = SHA1Digest.hash(piece.contents) == expected
+            StoreMetrics.hashDuration.recordNanoseconds(StoreMetrics.nanoseconds(since: hashStart))
+            StoreMetrics.hashedBytes.increment(by: piece.length)
+            if !matches {
+                StoreMetrics.piecesFailed.increment()
                 outcome = .hashMismatch(piece: piece.index)
             } else {
+                StoreMetrics.piecesVerified.increment()
                 do {
-                    for segment in segments(in: range) {
+                    let writeStart = ContinuousClock.now
+                    let segments = segments(in: range)
+                    for segment in segments {
                         try segment.file.write(UnsafeRawBufferPointer(start: piece.bytes + segment.bufferOffset, count: segment.length), at: segment.offset)
                     }
+                    StoreMetrics.recordWrite(
+                        runs: segments.map { ExtentMap.Run(deviceOffset: $0.offset, length: $0.length, bufferOffset: $0.bufferOffset) },
+                        since: writeStart)
                     outcome = .stored(piece: piece.index)
                 } catch {
                     outcome = .failed(piece: piece.index, StoreError("\(error)"))
@@ -145,6 +156,7 @@ public final class FilesPieceStore: PieceStore {
                 let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: length, alignment: AlignedBuffer.alignment)
                 defer { memory.deallocate() }
                 guard (try? read(piece: index, offset: 0, into: memory)) != nil else { return }
+                StoreMetrics.hashedBytes.increment(by: length)
                 if SHA1Digest.hash(UnsafeRawBufferPointer(memory)) == expected[index] {
                     results.withLock { $0[index] = true }
                 }

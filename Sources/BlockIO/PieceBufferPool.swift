@@ -32,7 +32,11 @@ public final class PieceBufferPool: Sendable {
         self.bufferSize = bufferSize
         self.budget = max(budget, bufferSize)
         self.label = label
+        _ = StoreMetrics.registered
+        StoreMetrics.memoryBudget.increment(by: Double(self.budget))
     }
+
+    deinit { StoreMetrics.memoryBudget.decrement(by: Double(budget)) }
 
     /// Bytes of buffers now in use (idle buffers waiting for reuse not counted).
     public var bytesInFlight: Int { pool.withLock { $0.inUse } * bufferSize }
@@ -46,8 +50,10 @@ public final class PieceBufferPool: Sendable {
             return .some(pool.idle.popLast())
         }
         guard let reused else { return nil }
+        StoreMetrics.bytesInFlight.increment(by: Double(bufferSize))
         guard let memory = reused?.pointer ?? (try? Sys.alignedAllocate(label, alignment: AlignedBuffer.alignment, size: bufferSize)) else {
             pool.withLock { $0.inUse -= 1 }
+            StoreMetrics.bytesInFlight.decrement(by: Double(bufferSize))
             return nil
         }
         return PieceBuffer(index: index, length: length, bytes: memory) { [weak self] pointer in
@@ -56,6 +62,7 @@ public final class PieceBufferPool: Sendable {
                 return
             }
             let memory = Memory(pointer: pointer)
+            StoreMetrics.bytesInFlight.decrement(by: Double(self.bufferSize))
             self.pool.withLock { pool in
                 pool.inUse -= 1
                 pool.idle.append(memory)

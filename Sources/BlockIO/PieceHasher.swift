@@ -86,6 +86,7 @@ public struct PieceHasher: Sendable {
                     outcome = .unreadable(error)
                 }
                 results.store(outcome, at: index)
+                StoreMetrics.hashedBytes.increment(by: length)
                 progress?(length)
             }
         }

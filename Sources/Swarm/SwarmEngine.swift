@@ -30,6 +30,7 @@ public final class SwarmEngine: Service, Sendable {
         self.logger = logger
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
         self.readPool = NIOThreadPool(numberOfThreads: max(1, configuration.readThreads))
+        _ = SwarmMetrics.registered
         readPool.start()
     }
 

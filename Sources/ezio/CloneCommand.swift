@@ -43,6 +43,8 @@ struct CloneCommand: AsyncParsableCommand {
 
     @OptionGroup var swarm: SwarmOptions
 
+    @OptionGroup var metrics: MetricsOption
+
     @Option(name: .customLong("tracker"), help: "Extra tracker announce URL (repeatable).")
     var trackers: [String] = []
 
@@ -81,6 +83,7 @@ struct CloneCommand: AsyncParsableCommand {
         job.checkAll = check
         swarm.apply(to: &job.swarm, defaultPort: 0)
         job.trackers = trackers
+        job.metrics = MetricsSetup.export(metrics.metrics)
         job.seedRatio = seedRatio
         job.seedIdle = seedIdle
         job.memoryBudget = Int(ByteCount.parse(memory)!)

@@ -43,8 +43,7 @@ struct DaemonCommand: AsyncParsableCommand {
     @Flag(name: .customShort("v"), help: "Verbose: debug logging.")
     var verbose = false
 
-    @Option(name: .customLong("metrics"), help: "Serve Prometheus metrics on HOST:PORT /metrics.")
-    var metrics: String?
+    @OptionGroup var metrics: MetricsOption
 
     @Option(name: .customLong("state-dir"), help: "Where resume records live.")
     var stateDirectory = "/var/lib/ezio"
@@ -58,7 +57,6 @@ struct DaemonCommand: AsyncParsableCommand {
         guard cacheSize >= 1 else { throw ValidationError("--cache-size must be at least 1 (MiB)") }
         guard slowStartPeriod >= 1 else { throw ValidationError("--slow-start-period must be at least 1 second") }
         if let aioThreads, aioThreads < 1 { throw ValidationError("--aio-threads must be at least 1") }
-        if let metrics, PeerAddress(metrics) == nil { throw ValidationError("--metrics '\(metrics)' is not HOST:PORT") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
     }
 
@@ -81,6 +79,7 @@ struct DaemonCommand: AsyncParsableCommand {
             .init(service: manager, successTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: control),
         ]
+        services += MetricsSetup.export(metrics.metrics).services(group: manager.engine.group, logger: logger)
         if slowStart {
             services.append(.init(service: SlowStart(limiter: manager.engine.uploadLimiter, period: .seconds(slowStartPeriod), logger: logger)))
         }

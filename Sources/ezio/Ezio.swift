@@ -23,6 +23,7 @@ struct Ezio: AsyncParsableCommand {
         // seeder's CPU time.
         _ = ezio_tune_malloc(32 << 20, 256 << 20)
         LogSetup.bootstrap()
+        MetricsSetup.bootstrap()
         var command: any ParsableCommand
         do {
             command = try parseAsRoot(dropInArguments(Array(CommandLine.arguments.dropFirst())))

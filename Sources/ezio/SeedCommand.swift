@@ -17,6 +17,8 @@ struct SeedCommand: AsyncParsableCommand {
 
     @OptionGroup var swarm: SwarmOptions
 
+    @OptionGroup var metrics: MetricsOption
+
     @Option(name: .customLong("tracker-listen"), help: "Also run a tracker on HOST:PORT.")
     var trackerListen: String?
 
@@ -38,6 +40,7 @@ struct SeedCommand: AsyncParsableCommand {
         job.trackerListen = trackerListen.flatMap(PeerAddress.init)
         job.trustSource = trustSource
         job.untilComplete = untilComplete
+        job.metrics = MetricsSetup.export(metrics.metrics)
         try await job.run(logger: LogSetup.logger) { total in ProgressBar(label: "checking", total: total) }
     }
 }

@@ -54,6 +54,8 @@ public struct CloneJob: Sendable {
     public var ioEngine: IOEngine = .ioUring
     /// Extra trackers besides the torrent's.
     public var trackers: [String] = []
+    /// Where counters go (/metrics and a log line), if anywhere.
+    public var metrics: MetricsExport?
 
     /// Creates a job.
     public init(torrent: String, target: String) {
@@ -89,7 +91,7 @@ public struct CloneJob: Sendable {
                         .init(service: engine),
                         .init(service: SessionService(engine: engine, session: session, trackers: metainfo.trackers + trackers, port: port)),
                         .init(service: watcher, successTerminationBehavior: .gracefullyShutdownGroup),
-                    ],
+                    ] + (metrics?.services(group: engine.group, logger: logger) ?? []),
                     gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: logger))
             try await group.run()

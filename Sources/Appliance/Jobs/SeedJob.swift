@@ -23,6 +23,8 @@ public struct SeedJob: Sendable {
     /// Exit once this many distinct clients reported completion to the embedded tracker and
     /// none is still downloading.
     public var untilComplete: Int?
+    /// Where counters go (/metrics and a log line), if anywhere.
+    public var metrics: MetricsExport?
 
     /// Creates a job.
     public init(torrentPath: String, sourcePath: String) {
@@ -69,6 +71,7 @@ public struct SeedJob: Sendable {
         }
         let engine = SwarmEngine(configuration: swarm, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: engine)]
+        services += metrics?.services(group: engine.group, logger: logger) ?? []
         var trackers = metainfo.trackers
         if let trackerListen {
             let tracker = EmbeddedTracker(host: trackerListen.host, port: trackerListen.port, group: engine.group, logger: logger)

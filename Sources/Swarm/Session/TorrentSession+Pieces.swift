@@ -65,6 +65,7 @@ extension TorrentSession {
         let blockIndex = block.offset / geometry.blockLength
         let arrival: Arrival = state.withLockedValue { state in
             state.downloaded += Int64(data.readableBytes)
+            SwarmMetrics.receivedBytes.increment(by: data.readableBytes)
             state.lastBlockAt = .now()
             state.lastDownloadAt = state.lastBlockAt
             if let requestedAt {

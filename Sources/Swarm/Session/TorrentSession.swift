@@ -156,6 +156,7 @@ extension TorrentSession {
             if state.paused { return .refused("torrent paused") }
             state.peerIDs.insert(peerID)
             state.connections[ObjectIdentifier(connection)] = connection
+            SwarmMetrics.peersConnected.increment()
             return .accepted
         }
     }
@@ -165,6 +166,7 @@ extension TorrentSession {
     func remove(_ connection: PeerConnection, peerID: PeerID, pieces: Bitfield?, outstanding: [BlockRequest], wasUnchoked: Bool) {
         state.withLockedValue { state in
             guard state.connections.removeValue(forKey: ObjectIdentifier(connection)) != nil else { return }
+            SwarmMetrics.peersConnected.decrement()
             state.peerIDs.remove(peerID)
             state.exclusive = state.exclusive.filter { $0.value != peerID }
             if let pieces { Self.count(pieces, delta: -1, in: &state) }
@@ -257,6 +259,7 @@ extension TorrentSession {
     func recordUpload(_ bytes: Int) {
         state.withLockedValue { state in
             state.uploaded += Int64(bytes)
+            SwarmMetrics.sentBytes.increment(by: bytes)
             if bytes > 0 { state.lastUploadAt = .now() }
         }
     }

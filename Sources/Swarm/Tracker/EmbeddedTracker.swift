@@ -26,7 +26,7 @@ public final class EmbeddedTracker: Service, Sendable {
     /// Peers that reported completion (event=completed, or left=0 after having announced
     /// with something left), per torrent; kept after they leave.
     let completions = NIOLockedValueBox<[SHA1Digest: Set<PeerID>]>([:])
-    let channel = NIOLockedValueBox<(any Channel)?>(nil)
+    let server = NIOLockedValueBox<HTTPServer?>(nil)
 
     /// A tracker to listen on `host:port` (port 0: any free port).
     public init(host: String, port: Int, interval: Int = 60, group: any EventLoopGroup, logger: Logger) {
@@ -40,22 +40,24 @@ public final class EmbeddedTracker: Service, Sendable {
     /// Binds the listening socket; returns the port.
     @discardableResult
     public func start() async throws -> Int {
-        let server = try await ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(AnnounceHandler(tracker: self))
-                }
-            }
-            .bind(host: host, port: requestedPort).get()
-        channel.withLockedValue { $0 = server }
-        let port = server.localAddress?.port ?? requestedPort
+        let http = HTTPServer(host: host, port: requestedPort, group: group, logger: logger) { [self] request in
+            route(request) ?? .text("only /announce here\n", status: "404 Not Found")
+        }
+        let port = try await http.start()
+        server.withLockedValue { $0 = http }
         logger.info("tracker listening", metadata: ["address": "\(host):\(port)"])
         return port
     }
 
+    /// The answer to `request` if it is an announce (so a bigger server can route to us).
+    public func route(_ request: HTTPServerRequest) -> HTTPServerResponse? {
+        guard request.path == "/announce" else { return nil }
+        guard request.method == "GET" else { return .text("announces are GET\n", status: "405 Method Not Allowed") }
+        return HTTPServerResponse(body: answer(query: request.query, remoteIP: request.remoteIP))
+    }
+
     /// The port it listens on, after `start`.
-    public var port: Int? { channel.withLockedValue { $0?.localAddress?.port } }
+    public var port: Int? { server.withLockedValue { $0?.port } }
 
     /// Serves until graceful shutdown, then closes the socket.
     public func run() async throws {
@@ -66,11 +68,7 @@ public final class EmbeddedTracker: Service, Sendable {
 
     /// Closes the listening socket.
     public func stop() async {
-        let server = channel.withLockedValue { value -> (any Channel)? in
-            defer { value = nil }
-            return value
-        }
-        try? await server?.close()
+        await server.withLockedValue { $0 }?.stop()
     }
 
     /// How many distinct clients reported completion of `infoHash`, and how many that announced
@@ -117,51 +115,5 @@ public final class EmbeddedTracker: Service, Sendable {
                 incomplete: swarm.values.filter { $0.left > 0 }.count)
         }
         return response.encode(compact: request.compact)
-    }
-}
-
-/// Reads one HTTP request (at most 8 KiB of head), answers, closes.
-private final class AnnounceHandler: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-    let tracker: EmbeddedTracker
-    var head: [UInt8] = []
-
-    init(tracker: EmbeddedTracker) { self.tracker = tracker }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        head.append(contentsOf: unwrapInboundIn(data).readableBytesView)
-        guard let end = head.firstRange(of: [13, 10, 13, 10]) else {
-            if head.count > 8192 { respond(context: context, status: "431 Request Header Fields Too Large", body: []) }
-            return
-        }
-        let requestLine = String(decoding: head[..<end.lowerBound], as: UTF8.self).split(separator: "\r\n").first ?? ""
-        let parts = requestLine.split(separator: " ")
-        guard parts.count >= 2, parts[0] == "GET" else {
-            respond(context: context, status: "405 Method Not Allowed", body: [])
-            return
-        }
-        let target = parts[1]
-        let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
-        guard path == "/announce" else {
-            respond(context: context, status: "404 Not Found", body: Array("only /announce here\n".utf8))
-            return
-        }
-        let query = target.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
-        let body = tracker.answer(query: query, remoteIP: context.channel.remoteAddress?.ipAddress)
-        respond(context: context, status: "200 OK", body: body)
-    }
-
-    private func respond(context: ChannelHandlerContext, status: String, body: [UInt8]) {
-        var buffer = context.channel.allocator.buffer(capacity: 128 + body.count)
-        buffer.writeString("HTTP/1.0 \(status)\r\nContent-Type: text/plain\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n")
-        buffer.writeBytes(body)
-        let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
-        head = []
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        context.close(promise: nil)
     }
 }

@@ -1,0 +1,17 @@
+import CoreMetrics
+
+/// What the engine reports through swift-metrics (the executable picks the backend).
+enum SwarmMetrics {
+    /// Payload bytes received from peers (duplicates and failed pieces included).
+    static let receivedBytes = Counter(label: "ezio_received_bytes_total")
+    /// Payload bytes sent to peers.
+    static let sentBytes = Counter(label: "ezio_sent_bytes_total")
+    /// Peers connected now (after the handshake), all torrents.
+    static let peersConnected = Meter(label: "ezio_peers_connected")
+
+    /// Creates every metric now, so /metrics lists them at zero before anything happened.
+    static let registered: Bool = {
+        _ = (receivedBytes, sentBytes, peersConnected)
+        return true
+    }()
+}
