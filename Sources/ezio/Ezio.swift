@@ -12,7 +12,7 @@ struct Ezio: AsyncParsableCommand {
         commandName: "ezio",
         abstract: "Clone a disk to many machines at once over BitTorrent (EZIO in Swift).",
         version: EzioVersion.number,
-        subcommands: [CreateCommand.self, InfoCommand.self, VerifyCommand.self, SeedCommand.self, CloneCommand.self, TrackerCommand.self, DevicesCommand.self, DaemonCommand.self]
+        subcommands: [CreateCommand.self, InfoCommand.self, VerifyCommand.self, SeedCommand.self, CloneCommand.self, TrackerCommand.self, DevicesCommand.self, DaemonCommand.self, ServeCommand.self]
     )
 
     /// Parses the command line, runs the command, and turns any failure into one line on

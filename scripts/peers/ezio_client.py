@@ -16,8 +16,10 @@ message table in the issue, with grpcio and protobuf (Debian's python3-grpcio). 
 Errors print "STATUS_CODE: details" on stderr and exit 3.
 """
 import argparse
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,6 +34,7 @@ PROTO_DIR = os.path.join(HERE, "..", "..", "Protos")
 def load_messages():
     """Compiles Protos/ezio.proto with Debian's protoc into a temporary module."""
     out = tempfile.mkdtemp(prefix="ezio-pb-")
+    atexit.register(shutil.rmtree, out, True)
     subprocess.run(["protoc", "-I", PROTO_DIR, "--python_out", out, "ezio.proto"], check=True)
     sys.path.insert(0, out)
     import ezio_pb2  # noqa: E402

@@ -26,9 +26,7 @@ struct ResumeRecord: Sendable {
     /// Writes the record atomically, creating the folder if needed.
     func save(_ have: Bitfield) throws {
         let directory = String(path[..<path.lastIndex(of: "/")!])
-        if mkdir(directory, 0o755) != 0, errno != EEXIST {
-            throw JobError("\(directory): cannot create the resume folder: \(String(cString: strerror(errno)))")
-        }
+        try Folder.make(directory, purpose: "resume")
         try SmallFile.writeAtomically(path, have.wireBytes)
     }
 }

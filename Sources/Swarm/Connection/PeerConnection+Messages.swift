@@ -30,7 +30,7 @@ extension PeerConnection {
         guard let session else { return }
         remotePeerID = handshake.peerID
         logger[metadataKey: "peer_id"] = "\(handshake.peerID)"
-        switch session.admit(self, peerID: handshake.peerID) {
+        switch session.admit(self, peerID: handshake.peerID, address: context?.channel.remoteAddress?.ipAddress) {
         case .refused(let reason):
             if handshake.peerID == ourID { onSelfConnection?() }
             flushOutbound()
@@ -84,7 +84,7 @@ extension PeerConnection {
             if peerPieces == nil { peerPieces = Bitfield(count: session.geometry.pieceCount) }
             if !peerPieces![index] {
                 peerPieces![index] = true
-                session.peerHas(index, now: peerPieces!)
+                session.peerHas(index, now: peerPieces!, peer: remotePeerID)
             }
             // Only this piece can make us interested: no scan of the whole bitfield per HAVE,
             // which on a disk of 65,536 pieces would cost billions of steps per peer.
@@ -138,7 +138,7 @@ extension PeerConnection {
     private func setPeerPieces(_ pieces: Bitfield) throws {
         guard let session else { return }
         // A second bitfield replaces the first one's counts.
-        session.peerPiecesChanged(from: peerPieces, to: pieces)
+        session.peerPiecesChanged(from: peerPieces, to: pieces, peer: remotePeerID)
         peerPieces = pieces
         if pieces.isFull, weComplete {
             close(reason: "both sides are seeds")

@@ -77,7 +77,7 @@ extension PeerConnection {
                     context.write(wrapOutboundOut(buffer), promise: nil)
                 }
                 context.flush()
-                session.recordUpload(bytes)
+                session.recordUpload(bytes, to: remotePeerID)
                 serveRequests()
             case .failure(let error):
                 session.logger.error("cannot read blocks to serve", metadata: ["error": "\(error)"])

@@ -16,7 +16,8 @@ public final class TorrentSession: Sendable {
     public let store: any PieceStore
     /// Block geometry.
     public let geometry: UniformPieces
-    let configuration: SwarmConfiguration
+    /// The settings it runs with.
+    public let configuration: SwarmConfiguration
     let logger: Logger
     let readPool: NIOThreadPool
     let uploadLimiter: UploadLimiter
@@ -62,6 +63,8 @@ public final class TorrentSession: Sendable {
         var lastDownloadAt: NIODeadline?
         /// Paused: no connections, none accepted, nothing requested.
         var paused = false
+        /// What we know of each connected peer, for the seeder's console.
+        var peerViews: [PeerID: PeerView] = [:]
     }
 
     /// A session over `store`; `have` marks pieces already on storage (a seeder's verified
@@ -146,7 +149,7 @@ extension TorrentSession {
     /// Admits a connection after its handshake: not ourselves (dropped, the address is not
     /// banned: other peers may share it), not a second connection to the same peer, not a
     /// peer banned for bad data, not past the connection limit.
-    func admit(_ connection: PeerConnection, peerID: PeerID) -> Admission {
+    func admit(_ connection: PeerConnection, peerID: PeerID, address: String? = nil) -> Admission {
         if peerID == configuration.peerID { return .refused("connection to ourselves") }
         return state.withLockedValue { state in
             if state.banned.contains(peerID) { return .refused("peer banned after bad data") }
@@ -157,6 +160,7 @@ extension TorrentSession {
             state.peerIDs.insert(peerID)
             state.connections[ObjectIdentifier(connection)] = connection
             SwarmMetrics.peersConnected.increment()
+            state.peerViews[peerID] = PeerView(peerID: peerID, address: address, piecesHad: 0, bytesSent: 0)
             return .accepted
         }
     }
@@ -167,6 +171,7 @@ extension TorrentSession {
         state.withLockedValue { state in
             guard state.connections.removeValue(forKey: ObjectIdentifier(connection)) != nil else { return }
             SwarmMetrics.peersConnected.decrement()
+            state.peerViews[peerID] = nil
             state.peerIDs.remove(peerID)
             state.exclusive = state.exclusive.filter { $0.value != peerID }
             if let pieces { Self.count(pieces, delta: -1, in: &state) }
@@ -198,8 +203,9 @@ extension TorrentSession {
     }
 
     /// A peer's bitfield (or have-all / have-none) arrived; `previous` is what it said before.
-    func peerPiecesChanged(from previous: Bitfield?, to pieces: Bitfield) {
+    func peerPiecesChanged(from previous: Bitfield?, to pieces: Bitfield, peer: PeerID? = nil) {
         state.withLockedValue { state in
+            if let peer { state.peerViews[peer]?.piecesHad = pieces.setCount }
             if let previous { Self.count(previous, delta: -1, in: &state) }
             Self.count(pieces, delta: 1, in: &state)
         }
@@ -208,8 +214,9 @@ extension TorrentSession {
     /// A peer announced piece `index`; `pieces` is what it has now. A peer that just became
     /// a seed moves from the availability counts to the seeds: it is a source, not a peer
     /// to drop.
-    func peerHas(_ index: Int, now pieces: Bitfield) {
+    func peerHas(_ index: Int, now pieces: Bitfield, peer: PeerID? = nil) {
         state.withLockedValue { state in
+            if let peer { state.peerViews[peer]?.piecesHad += 1 }
             guard pieces.isFull else {
                 state.picker.peerHas(index)
                 return
@@ -256,13 +263,17 @@ extension TorrentSession {
         for connection in connections { connection.wake() }
     }
 
-    func recordUpload(_ bytes: Int) {
+    func recordUpload(_ bytes: Int, to peer: PeerID? = nil) {
         state.withLockedValue { state in
+            if let peer { state.peerViews[peer]?.bytesSent += Int64(bytes) }
             state.uploaded += Int64(bytes)
             SwarmMetrics.sentBytes.increment(by: bytes)
             if bytes > 0 { state.lastUploadAt = .now() }
         }
     }
+
+    /// The connected peers, as far as we know them.
+    public var peers: [PeerView] { state.withLockedValue { Array($0.peerViews.values) } }
 
     // MARK: Pause
 

@@ -27,6 +27,9 @@ public final class EmbeddedTracker: Service, Sendable {
     /// with something left), per torrent; kept after they leave.
     let completions = NIOLockedValueBox<[SHA1Digest: Set<PeerID>]>([:])
     let server = NIOLockedValueBox<HTTPServer?>(nil)
+    /// Every client that announced, with its last announce, per torrent; kept after it
+    /// stops, for the seeder's console.
+    let history = NIOLockedValueBox<[SHA1Digest: [PeerID: TrackedPeer]]>([:])
 
     /// A tracker to listen on `host:port` (port 0: any free port).
     public init(host: String, port: Int, interval: Int = 60, group: any EventLoopGroup, logger: Logger) {
@@ -82,6 +85,11 @@ public final class EmbeddedTracker: Service, Sendable {
         return (completed, downloading)
     }
 
+    /// Every client that announced `infoHash` (also those that stopped since).
+    public func tracked(_ infoHash: SHA1Digest) -> [TrackedPeer] {
+        history.withLockedValue { Array(($0[infoHash] ?? [:]).values) }
+    }
+
     /// The answer to one announce from `remoteIP`.
     func answer(query: String, remoteIP: String?) -> [UInt8] {
         let request: AnnounceRequest
@@ -99,6 +107,13 @@ public final class EmbeddedTracker: Service, Sendable {
             let previous = swarm[request.peerID]
             if request.event == .completed || (request.left == 0 && (previous?.left ?? 0) > 0) {
                 completions.withLockedValue { _ = $0[request.infoHash, default: []].insert(request.peerID) }
+            }
+            history.withLockedValue { history in
+                let completed = request.event == .completed || request.left == 0 || (history[request.infoHash]?[request.peerID]?.completed ?? false)
+                history[request.infoHash, default: [:]][request.peerID] = TrackedPeer(
+                    peerID: request.peerID, address: PeerAddress(host: ip, port: request.port), left: request.left,
+                    uploaded: request.uploaded, downloaded: request.downloaded, completed: completed,
+                    stopped: request.event == .stopped, lastSeen: now)
             }
             if request.event == .stopped {
                 swarm[request.peerID] = nil

@@ -1,0 +1,177 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import PeerProtocol
+import Swarm
+
+/// One client machine on the seeder's console.
+public struct ClientRow: Sendable, Equatable, Codable {
+    /// Its peer ID (printable).
+    public var id: String
+    /// IP (and BitTorrent port when the tracker told it).
+    public var address: String
+    /// Fraction of the image it has, 0...1.
+    public var progress: Double
+    /// Bytes per second it receives (estimated from its progress).
+    public var rate: Int64
+    /// downloading, seeding, done, failed, stopped or gone.
+    public var state: String
+    /// It has the whole image, verified.
+    public var finished: Bool
+    /// Seconds from first sight to finishing.
+    public var seconds: Int?
+    /// From the client's own report: its target disk.
+    public var target: String?
+    /// From the client's own report: why it failed.
+    public var error: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, address, progress, rate, state, finished, seconds, target, error
+    }
+}
+
+/// What a client reports at its end (`POST /report`, a JSON object): the seeder console
+/// shows it even after the client has powered off.
+public struct ClientReport: Sendable, Codable, Equatable {
+    /// The client's peer ID, as printed (ties the report to its row), or empty.
+    public var peerID: String?
+    /// done or failed.
+    public var state: String
+    /// Why it failed.
+    public var error: String?
+    /// Target disk model.
+    public var model: String?
+    /// Target disk serial.
+    public var serial: String?
+    /// Target device node.
+    public var device: String?
+    /// Seconds the clone took.
+    public var seconds: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case peerID = "peer_id"
+        case state, error, model, serial, device, seconds
+    }
+}
+
+/// Every client seen, from the seeder's connections (live progress from HAVE messages) and
+/// the embedded tracker (completion, stops, clients the seeder is not connected to). Rows
+/// stay after a client leaves: an operator wants all 200 machines on the screen.
+public final class ClientBoard: Sendable {
+    struct Entry {
+        var row: ClientRow
+        var firstSeen: NIODeadline
+        var sample: (at: NIODeadline, bytes: Double)?
+    }
+
+    let totalBytes: Int64
+    let pieceLength: Int64
+    let pieceCount: Int
+    private let entries = NIOLockedValueBox<[String: Entry]>([:])
+    private let reportsByIP = NIOLockedValueBox<[String: ClientReport]>([:])
+
+    /// A board for a torrent of this size and piece geometry.
+    public init(totalBytes: Int64, pieceLength: Int, pieceCount: Int) {
+        self.totalBytes = totalBytes
+        self.pieceLength = Int64(pieceLength)
+        self.pieceCount = pieceCount
+    }
+
+    /// Folds in what the session and the tracker know now; returns the rows that changed
+    /// state (for `--json` events).
+    @discardableResult
+    public func update(peers: [PeerView], tracked: [TrackedPeer], now: NIODeadline = .now(), stale: TimeAmount = .seconds(180)) -> [ClientRow] {
+        let reports = reportsByIP.withLockedValue { $0 }
+        return entries.withLockedValue { entries in
+            let previous = entries.mapValues { $0.row.state }
+            var connected: Set<String> = []
+            for peer in peers {
+                let key = peer.peerID.description
+                connected.insert(key)
+                let fraction = peer.piecesHad >= pieceCount ? 1 : min(1, Double(Int64(peer.piecesHad) * pieceLength) / Double(max(totalBytes, 1)))
+                update(&entries, key: key, address: peer.address, port: nil, progress: fraction, finished: peer.piecesHad >= pieceCount, stopped: false, now: now)
+            }
+            for peer in tracked {
+                let key = peer.peerID.description
+                let fraction = totalBytes > 0 ? Double(totalBytes - min(peer.left, totalBytes)) / Double(totalBytes) : 1
+                update(&entries, key: key, address: peer.address.host, port: peer.address.port,
+                       progress: connected.contains(key) ? nil : fraction, finished: peer.completed, stopped: peer.stopped, now: now)
+                if !connected.contains(key), !peer.stopped, now - peer.lastSeen > stale, !(entries[key]?.row.finished ?? false) {
+                    entries[key]?.row.state = "gone"
+                }
+            }
+            for key in entries.keys {
+                var entry = entries[key]!
+                if let report = reports[entry.row.address.split(separator: ":").first.map(String.init) ?? ""] {
+                    entry.row.target = [report.device, report.model, report.serial].compactMap { $0 }.joined(separator: " ")
+                    if report.state == "failed" {
+                        entry.row.state = "failed"
+                        entry.row.error = report.error
+                    } else if report.state == "done" {
+                        entry.row.state = "done"
+                        entry.row.finished = true
+                        entry.row.progress = 1
+                        entry.row.seconds = report.seconds ?? entry.row.seconds
+                    }
+                }
+                entries[key] = entry
+            }
+            return entries.filter { previous[$0.key] != $0.value.row.state }.map(\.value.row).sorted { $0.id < $1.id }
+        }
+    }
+
+    private func update(_ entries: inout [String: Entry], key: String, address: String?, port: Int?, progress: Double?, finished: Bool, stopped: Bool, now: NIODeadline) {
+        var entry = entries[key] ?? Entry(
+            row: ClientRow(id: key, address: address ?? "?", progress: 0, rate: 0, state: "downloading", finished: false),
+            firstSeen: now)
+        if let address { entry.row.address = port.map { "\(address):\($0)" } ?? (entry.row.address.hasPrefix(address) ? entry.row.address : address) }
+        if let progress {
+            entry.row.progress = max(entry.row.progress, progress)
+            let bytes = entry.row.progress * Double(totalBytes)
+            if let sample = entry.sample {
+                let seconds = Double((now - sample.at).nanoseconds) / 1e9
+                if seconds >= 1 {
+                    let rate = max(0, (bytes - sample.bytes) / seconds)
+                    // Smoothed: pieces arrive in bursts of one piece length.
+                    entry.row.rate = Int64(0.5 * Double(entry.row.rate) + 0.5 * rate)
+                    entry.sample = (now, bytes)
+                }
+            } else {
+                entry.sample = (now, bytes)
+            }
+        }
+        if finished, !entry.row.finished {
+            entry.row.finished = true
+            entry.row.progress = 1
+            entry.row.seconds = Int((now - entry.firstSeen).nanoseconds / 1_000_000_000)
+        }
+        if entry.row.finished { entry.row.rate = 0 }
+        if entry.row.state != "failed" {
+            entry.row.state = entry.row.finished ? (stopped ? "done" : (entry.row.state == "done" ? "done" : "seeding")) : (stopped ? "stopped" : "downloading")
+        }
+        entries[key] = entry
+    }
+
+    /// Records a client's report, matched to its row by IP address.
+    public func record(_ report: ClientReport, from ip: String) {
+        reportsByIP.withLockedValue { $0[ip] = report }
+    }
+
+    /// The rows: unfinished first (least progress first), then finished.
+    public var rows: [ClientRow] {
+        entries.withLockedValue { entries in
+            entries.values.map(\.row).sorted { a, b in
+                if a.finished != b.finished { return !a.finished }
+                if a.progress != b.progress { return a.progress < b.progress }
+                return a.address < b.address
+            }
+        }
+    }
+
+    /// Reports whose address matches no row yet (a client that failed before it announced).
+    public var orphanReports: [(ip: String, report: ClientReport)] {
+        let known = Set(rows.map { $0.address.split(separator: ":").first.map(String.init) ?? "" })
+        return reportsByIP.withLockedValue { reports in
+            reports.filter { !known.contains($0.key) }.map { ($0.key, $0.value) }.sorted { $0.ip < $1.ip }
+        }
+    }
+}

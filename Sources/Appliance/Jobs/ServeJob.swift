@@ -1,0 +1,150 @@
+import BlockIO
+import Logging
+import NIOConcurrencyHelpers
+import PeerProtocol
+import ServiceLifecycle
+import Swarm
+import Torrent
+
+/// `ezio serve SOURCE`: everything the seeder machine runs, in one command. It makes the
+/// torrent of SOURCE (or checks SOURCE against `--torrent`), runs the tracker and an HTTP
+/// server for the torrent, the boot files and client reports on one port, seeds, and shows
+/// the clients live.
+public struct ServeJob: Sendable {
+    /// The device or image to serve.
+    public var source: String
+    /// An existing torrent to serve instead of making one.
+    public var torrentPath: String?
+    /// Where the made torrent is written.
+    public var output: String
+    /// Piece length of the made torrent.
+    public var pieceLength = CreateJob.defaultPieceSize
+    /// The torrent's name (default: the source's file name).
+    public var name: String?
+    /// Where the HTTP server (tracker, torrent, boot files, reports) listens.
+    public var http = PeerAddress(host: "0.0.0.0", port: 8080)
+    /// The address clients reach the seeder at (default: the first non-loopback IPv4).
+    public var advertise: String?
+    /// Engine settings.
+    public var swarm = SwarmConfiguration()
+    /// Folder holding `vmlinuz` and `initrd.img` (scripts/build-netboot's image/out).
+    public var bootDirectory: String?
+    /// Extra kernel arguments for clients (`ezio.after=poweroff`, say).
+    public var kernelArguments: [String] = []
+    /// Exit once this many clients finished and none is downloading.
+    public var untilComplete: Int?
+    /// JSON events on standard output instead of the full-screen table.
+    public var json = false
+    /// Where counters go.
+    public var metrics: MetricsExport?
+
+    /// A job serving `source`; the made torrent goes to `output`.
+    public init(source: String, output: String) {
+        self.source = source
+        self.output = output
+        self.swarm.listenPort = 6881
+    }
+
+    /// The addresses clients are told.
+    public struct Links: Sendable, Codable {
+        /// The .torrent.
+        public var torrent: String
+        /// The iPXE script.
+        public var ipxe: String
+        /// The announce URL.
+        public var tracker: String
+        /// What a network-booted client's kernel command line must hold.
+        public var kernelCommandLine: String
+
+        enum CodingKeys: String, CodingKey {
+            case torrent = "torrent_url"
+            case ipxe = "ipxe_url"
+            case tracker = "tracker_url"
+            case kernelCommandLine = "kernel_cmdline"
+        }
+    }
+
+    /// The links for clients of a seeder reachable at `host:port`.
+    public func links(host: String, port: Int) -> Links {
+        let base = "http://\(host):\(port)"
+        let arguments = ["ip=dhcp", "ezio.torrent=\(base)/torrent"] + kernelArguments
+        return Links(torrent: "\(base)/torrent", ipxe: "\(base)/boot/boot.ipxe", tracker: "\(base)/announce", kernelCommandLine: arguments.joined(separator: " "))
+    }
+
+    /// Serves until SIGINT/SIGTERM, or until `untilComplete` clients finished.
+    public func run(logger: Logger) async throws {
+        let engine = SwarmEngine(configuration: swarm, logger: logger)
+        do {
+            try await serve(engine: engine, logger: logger)
+        } catch {
+            await engine.shutdown()
+            throw error
+        }
+    }
+
+    private func serve(engine: SwarmEngine, logger: Logger) async throws {
+        let tracker = EmbeddedTracker(host: http.host, port: http.port, interval: 30, group: engine.group, logger: logger)
+        let routes = ServeRoutes(tracker: tracker, bootDirectory: bootDirectory, logger: logger)
+        let server = HTTPServer(host: http.host, port: http.port, group: engine.group, logger: logger) { routes.answer($0) }
+        let httpPort: Int
+        do {
+            httpPort = try await server.start()
+        } catch {
+            throw JobError("cannot listen on \(http.host):\(http.port) for HTTP: \(error)")
+        }
+        let host = advertise ?? (http.host == "0.0.0.0" ? LocalAddress.ipv4().first ?? "127.0.0.1" : http.host)
+        let links = links(host: host, port: httpPort)
+        routes.links.withLockedValue { $0 = links }
+
+        let (metainfo, map, have) = try prepareTorrent(tracker: links.tracker, logger: logger)
+        routes.torrent.withLockedValue { $0 = try? SmallFile.read(torrentPath ?? output, limit: 64 << 20) }
+        let store: DevicePieceStore
+        do {
+            store = try DevicePieceStore(path: source, map: map, pieceLength: metainfo.pieceLength, writable: false)
+        } catch {
+            throw JobError("\(error)")
+        }
+        let port = try await engine.start()
+        let session = engine.addTorrent(metainfo, store: store, have: have)
+        let board = ClientBoard(totalBytes: metainfo.totalLength, pieceLength: metainfo.pieceLength, pieceCount: metainfo.pieceCount)
+        routes.board.withLockedValue { $0 = board }
+        let console = ServeConsole(
+            session: session, tracker: tracker, board: board, links: links, json: json, name: metainfo.name, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: engine),
+            .init(service: server),
+            .init(service: SessionService(engine: engine, session: session, trackers: metainfo.trackers.isEmpty ? [links.tracker] : metainfo.trackers, port: port)),
+            .init(service: console),
+        ]
+        if let untilComplete {
+            services.append(.init(
+                service: CompletionWatch(tracker: tracker, infoHash: metainfo.infoHash, clients: untilComplete, logger: logger),
+                successTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        services += metrics?.services(group: engine.group, logger: logger) ?? []
+        logger.info("serving", metadata: [
+            "info_hash": "\(metainfo.infoHash)", "torrent": "\(links.torrent)", "peer_port": "\(port)", "http_port": "\(httpPort)",
+        ])
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// Makes the torrent (hashing SOURCE is its check) or checks SOURCE against `--torrent`.
+    private func prepareTorrent(tracker: String, logger: Logger) throws(JobError) -> (Metainfo, ExtentMap, Bitfield) {
+        let bar: (@Sendable (Int64) -> ProgressBar)? = json ? nil : { @Sendable total in ProgressBar(label: "hashing", total: total) }
+        if let torrentPath {
+            let (metainfo, map) = try TorrentFile.loadWithLayout(torrentPath)
+            var seed = SeedJob(torrentPath: torrentPath, sourcePath: source)
+            seed.trustSource = false
+            let have = try seed.checkSource(metainfo, map: map, logger: logger, progress: bar)
+            return (metainfo, map, have)
+        }
+        var create = CreateJob(input: .source(path: source), output: output)
+        create.name = name
+        create.trackers = [tracker]
+        create.pieceLength = pieceLength
+        let metainfo = try create.run(logger: logger, progress: bar)
+        let map = try TorrentFile.layout(of: metainfo, from: output)
+        return (metainfo, map, Bitfield(count: metainfo.pieceCount, allSet: true))
+    }
+}

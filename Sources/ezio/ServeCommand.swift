@@ -1,0 +1,83 @@
+import Appliance
+import ArgumentParser
+import PeerProtocol
+
+/// `ezio serve SOURCE`: the seeder console.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a disk or image to network-booted clients: torrent, tracker, boot files, seeding, and a live table of clients.",
+        discussion: """
+            Makes the torrent of SOURCE (hashing it on every core, which is also its check), or \
+            checks SOURCE against --torrent; then serves on one HTTP port: /announce (the tracker), \
+            /torrent, /boot/boot.ipxe, /boot/vmlinuz and /boot/initrd.img (from --boot-dir), and \
+            POST /report from clients. It prints the kernel command line clients need.
+            """
+    )
+
+    @Argument(help: "The block device or image file to serve.")
+    var source: String
+
+    @Option(help: "Serve this torrent instead of making one (SOURCE is checked against it).")
+    var torrent: String?
+
+    @Option(name: .shortAndLong, help: "Where to write the made torrent (default: SOURCE's name + .torrent in --state-dir).")
+    var output: String?
+
+    @Option(name: .customLong("piece-size"), help: "Piece size of the made torrent.")
+    var pieceSize = "16M"
+
+    @Option(help: "Torrent name (default: SOURCE's file name).")
+    var name: String?
+
+    @Option(help: "HOST:PORT of the HTTP server (tracker, torrent, boot files, reports).")
+    var http = "0.0.0.0:8080"
+
+    @Option(help: "The address clients reach this machine at (default: its first non-loopback IPv4).")
+    var advertise: String?
+
+    @Option(name: .customLong("boot-dir"), help: "Folder with vmlinuz and initrd.img to serve (scripts/build-netboot writes image/out).")
+    var bootDirectory: String?
+
+    @Option(name: .customLong("kernel-arg"), help: "Extra kernel argument for clients, like ezio.after=poweroff (repeatable).")
+    var kernelArguments: [String] = []
+
+    @Option(name: .customLong("until-complete"), help: "Exit once N clients finished and none is downloading.")
+    var untilComplete: Int?
+
+    @Flag(help: "Print JSON events (one per line) instead of the full-screen table.")
+    var json = false
+
+    @Option(name: .customLong("state-dir"), help: "Where the made torrent goes by default.")
+    var stateDirectory = "/var/lib/ezio"
+
+    @OptionGroup var swarm: SwarmOptions
+
+    @OptionGroup var metrics: MetricsOption
+
+    func validate() throws {
+        guard PeerAddress(http) != nil else { throw ValidationError("--http '\(http)' is not HOST:PORT") }
+        guard let size = ByteCount.parse(pieceSize), CreateJob.pieceSizes.contains(Int(size)) else {
+            throw ValidationError("--piece-size must be a size from 16K to 256M")
+        }
+        if let untilComplete, untilComplete < 1 { throw ValidationError("--until-complete must be at least 1") }
+    }
+
+    func run() async throws {
+        let base = String(source.split(separator: "/").last ?? "image")
+        var job = ServeJob(source: source, output: output ?? "\(stateDirectory)/\(name ?? base).torrent")
+        if output == nil { try Folder.make(stateDirectory, purpose: "state") }
+        job.torrentPath = torrent
+        job.pieceLength = Int(ByteCount.parse(pieceSize)!)
+        job.name = name
+        job.http = PeerAddress(http)!
+        job.advertise = advertise
+        job.bootDirectory = bootDirectory
+        job.kernelArguments = kernelArguments
+        job.untilComplete = untilComplete
+        job.json = json
+        job.metrics = MetricsSetup.export(metrics.metrics)
+        swarm.apply(to: &job.swarm, defaultPort: 6881)
+        try await job.run(logger: LogSetup.logger)
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite(.enabled(if: Integration.enabled, "needs root, tmux, curl and the built ezio"), .serialized)
+struct ServeTests {
+    /// `ezio serve --json`: the torrent it makes is fetched over its HTTP port by two clones,
+    /// which find each other through its tracker; it reports both clients finished and exits
+    /// on --until-complete.
+    @Test func jsonEventsAndUntilComplete() throws {
+        let scratch = ScratchFolder("serve-json")
+        scratch.write("src.img", patternBytes(20 << 20, seed: 91))
+        let http = freePort()
+        let serve = try Background(
+            [Integration.ezio, "serve", scratch.file("src.img"), "--json", "--http", "127.0.0.1:\(http)", "--port", "\(freePort())",
+             "--piece-size", "1M", "--state-dir", scratch.file("state"), "--until-complete", "2", "--kernel-arg", "ezio.after=poweroff"],
+            log: scratch.file("serve.log"))
+        try serve.wait(for: "\"event\":\"ready\"")
+        let ready = try #require(serve.output.split(separator: "\n").first { $0.contains("\"event\":\"ready\"") })
+        let event = try JSONSerialization.jsonObject(with: Data(ready.utf8)) as! [String: Any]
+        #expect(event["kernel_cmdline"] as? String == "ip=dhcp ezio.torrent=http://127.0.0.1:\(http)/torrent ezio.after=poweroff")
+        #expect(event["torrent_url"] as? String == "http://127.0.0.1:\(http)/torrent")
+        let script = try Command.check(["/usr/bin/curl", "-sf", "http://127.0.0.1:\(http)/boot/boot.ipxe"])
+        #expect(script.hasPrefix("#!ipxe\n"))
+        #expect(script.contains("kernel http://127.0.0.1:\(http)/boot/vmlinuz initrd=initrd.img ip=dhcp ezio.torrent=http://127.0.0.1:\(http)/torrent ezio.after=poweroff"))
+        let missing = try Command.run(["/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(http)/boot/vmlinuz"])
+        #expect(missing.stdout == "404", "no --boot-dir: the kernel is not there")
+
+        let clones = try (1...2).map { index in
+            try Background([Integration.ezio, "clone", "http://127.0.0.1:\(http)/torrent", scratch.file("c\(index).img"), "--seed-idle", "2",
+                            "--state-dir", scratch.file("st\(index)")], log: scratch.file("c\(index).log"))
+        }
+        let deadline = Date().addingTimeInterval(120)
+        while serve.process.isRunning, Date() < deadline { usleep(100_000) }
+        #expect(!serve.process.isRunning, "serve did not stop after 2 clients finished: \(serve.output)")
+        #expect(serve.process.terminationStatus == 0)
+        for clone in clones {
+            while clone.process.isRunning, Date() < deadline { usleep(100_000) }
+            #expect(clone.process.terminationStatus == 0)
+        }
+        #expect(scratch.read("c1.img") == scratch.read("src.img"))
+        #expect(scratch.read("c2.img") == scratch.read("src.img"))
+        let events = serve.output.split(separator: "\n").filter { $0.hasPrefix("{") }
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let finished = Set(events.filter { $0["event"] as? String == "client" && $0["finished"] as? Bool == true }.compactMap { $0["id"] as? String })
+        #expect(finished.count == 2, "two clients finished: \(events)")
+        #expect(finished.allSatisfy { $0.hasPrefix("-EZ0100-") })
+        let end = try #require(events.last { $0["event"] as? String == "end" })
+        #expect(end["clients"] as? Int == 2, "the seeder itself is not a client")
+    }
+
+    /// The full-screen console in tmux: the screen shows the kernel command line and the
+    /// client's row reaching 100%.
+    @Test func fullScreenTableInTmux() throws {
+        let scratch = ScratchFolder("serve-tmux")
+        scratch.write("src.img", patternBytes(16 << 20, seed: 92))
+        let http = freePort()
+        let name = "ezio-test-\(getpid())-\(http)"
+        let command = [Integration.ezio, "serve", scratch.file("src.img"), "--http", "127.0.0.1:\(http)", "--port", "\(freePort())",
+                       "--piece-size", "1M", "--state-dir", scratch.file("state")].joined(separator: " ")
+        // The tmux server outlives the call and keeps inherited pipes open: detach its output.
+        try Command.check(["/bin/sh", "-c", "/usr/bin/tmux new-session -d -s \(name) -x 160 -y 40 '\(command) 2>\(scratch.file("serve.err"))' >/dev/null 2>&1 </dev/null"])
+        defer { _ = try? Command.run(["/bin/sh", "-c", "/usr/bin/tmux kill-session -t \(name) >/dev/null 2>&1"]) }
+        func screen() throws -> String { try Command.check(["/usr/bin/tmux", "capture-pane", "-p", "-t", name]) }
+        var deadline = Date().addingTimeInterval(60)
+        while !(try screen()).contains("kernel command line:"), Date() < deadline { usleep(200_000) }
+        #expect(try screen().contains("kernel command line: ip=dhcp ezio.torrent=http://127.0.0.1:\(http)/torrent"))
+        try Command.check([Integration.ezio, "clone", "http://127.0.0.1:\(http)/torrent", scratch.file("c.img"), "--seed-idle", "1",
+                           "--state-dir", scratch.file("st")], timeout: 120)
+        deadline = Date().addingTimeInterval(30)
+        var shown = ""
+        while Date() < deadline {
+            shown = try screen()
+            if shown.split(separator: "\n").contains(where: { $0.contains("100.0%") && $0.contains(" yes ") }) { break }
+            usleep(200_000)
+        }
+        let row = shown.split(separator: "\n").first { $0.contains("100.0%") }
+        #expect(row != nil && row!.contains("127.0.0.1") && row!.contains(" yes "), "screen:\n\(shown)")
+        #expect(shown.contains("clients 1: finished 1"), "screen:\n\(shown)")
+        #expect(scratch.read("c.img") == scratch.read("src.img"))
+    }
+}
