@@ -58,10 +58,13 @@ struct ServeTests {
         let name = "ezio-test-\(getpid())-\(http)"
         let command = [Integration.ezio, "serve", scratch.file("src.img"), "--http", "127.0.0.1:\(http)", "--port", "\(freePort())",
                        "--piece-size", "1M", "--state-dir", scratch.file("state")].joined(separator: " ")
-        // The tmux server outlives the call and keeps inherited pipes open: detach its output.
-        try Command.check(["/bin/sh", "-c", "/usr/bin/tmux new-session -d -s \(name) -x 160 -y 40 '\(command) 2>\(scratch.file("serve.err"))' >/dev/null 2>&1 </dev/null"])
-        defer { _ = try? Command.run(["/bin/sh", "-c", "/usr/bin/tmux kill-session -t \(name) >/dev/null 2>&1"]) }
-        func screen() throws -> String { try Command.check(["/usr/bin/tmux", "capture-pane", "-p", "-t", name]) }
+        // A tmux server of our own (its own socket). It is started through system(3): under
+        // Foundation's Process the daemon it forks keeps Process from ever seeing the exit.
+        let tmux = ["/usr/bin/tmux", "-L", name]
+        let started = system("/usr/bin/tmux -L \(name) new-session -d -s \(name) -x 160 -y 40 '\(command) 2>\(scratch.file("serve.err"))' >/dev/null 2>&1 </dev/null")
+        #expect(started == 0)
+        defer { _ = system("/usr/bin/tmux -L \(name) kill-server >/dev/null 2>&1") }
+        func screen() throws -> String { try Command.check(tmux + ["capture-pane", "-p", "-t", name]) }
         var deadline = Date().addingTimeInterval(60)
         while !(try screen()).contains("kernel command line:"), Date() < deadline { usleep(200_000) }
         #expect(try screen().contains("kernel command line: ip=dhcp ezio.torrent=http://127.0.0.1:\(http)/torrent"))
