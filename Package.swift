@@ -118,7 +118,10 @@ let package = Package(
         ),
         .testTarget(name: "BlockIOTests", dependencies: ["BlockIO", "Torrent", "TestSupport"]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "TestSupport"]),
-        .testTarget(name: "ApplianceTests", dependencies: ["Appliance", "Torrent", "BlockIO", "TestSupport"]),
+        .testTarget(
+            name: "ApplianceTests",
+            dependencies: ["Appliance", "Torrent", "BlockIO", "TestSupport", "Swarm", "PeerProtocol", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         // Runs the built `ezio` binary against real tools: loop devices, partclone, python3-libtorrent.
         .testTarget(name: "IntegrationTests", dependencies: ["ezio", "Torrent", "TestSupport"]),
     ]

@@ -47,6 +47,17 @@ public struct ClientReport: Sendable, Codable, Equatable {
     /// Seconds the clone took.
     public var seconds: Int?
 
+    /// Creates a report.
+    public init(peerID: String?, state: String, error: String?, model: String?, serial: String?, device: String?, seconds: Int?) {
+        self.peerID = peerID
+        self.state = state
+        self.error = error
+        self.model = model
+        self.serial = serial
+        self.device = device
+        self.seconds = seconds
+    }
+
     enum CodingKeys: String, CodingKey {
         case peerID = "peer_id"
         case state, error, model, serial, device, seconds

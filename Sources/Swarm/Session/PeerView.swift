@@ -10,4 +10,12 @@ public struct PeerView: Sendable, Hashable {
     public var piecesHad: Int
     /// Payload bytes we sent it.
     public var bytesSent: Int64
+
+    /// Creates a view.
+    public init(peerID: PeerID, address: String?, piecesHad: Int, bytesSent: Int64) {
+        self.peerID = peerID
+        self.address = address
+        self.piecesHad = piecesHad
+        self.bytesSent = bytesSent
+    }
 }

@@ -19,4 +19,16 @@ public struct TrackedPeer: Sendable {
     public var stopped: Bool
     /// When it last announced.
     public var lastSeen: NIODeadline
+
+    /// Creates a record.
+    public init(peerID: PeerID, address: PeerAddress, left: Int64, uploaded: Int64, downloaded: Int64, completed: Bool, stopped: Bool, lastSeen: NIODeadline) {
+        self.peerID = peerID
+        self.address = address
+        self.left = left
+        self.uploaded = uploaded
+        self.downloaded = downloaded
+        self.completed = completed
+        self.stopped = stopped
+        self.lastSeen = lastSeen
+    }
 }
