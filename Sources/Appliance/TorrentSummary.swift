@@ -1,5 +1,10 @@
 import Torrent
 
+extension String {
+    /// Padded with spaces to `width`.
+    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}
+
 /// What `ezio info` shows of a torrent; the JSON keys are part of the CLI's contract.
 public struct TorrentSummary: Sendable, Codable, Equatable {
     /// Info-hash, lowercase hex.
@@ -24,6 +29,43 @@ public struct TorrentSummary: Sendable, Codable, Equatable {
     public var createdBy: String?
     /// `creation date`, seconds since 1970.
     public var creationDate: Int64?
+    /// The source disk of a whole-disk torrent.
+    public var disk: Disk?
+
+    /// A whole-disk torrent's disk, for JSON.
+    public struct Disk: Sendable, Codable, Equatable {
+        /// Bytes.
+        public var size: Int64
+        /// gpt or dos.
+        public var label: String
+        /// Logical sector size.
+        public var sectorSize: Int
+        /// The partitions.
+        public var partitions: [Partition]
+
+        /// One partition (bytes).
+        public struct Partition: Sendable, Codable, Equatable {
+            /// Number.
+            public var number: Int
+            /// First byte.
+            public var start: Int64
+            /// Bytes.
+            public var size: Int64
+            /// Type (GUID or MBR hex).
+            public var type: String
+            /// GPT name.
+            public var name: String?
+            /// Filesystem found.
+            public var filesystem: String?
+            /// used, whole, header or none.
+            public var content: String
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case size, label, partitions
+            case sectorSize = "sector_size"
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case infoHash = "info_hash"
@@ -37,6 +79,7 @@ public struct TorrentSummary: Sendable, Codable, Equatable {
         case deviceSize = "device_size"
         case createdBy = "created_by"
         case creationDate = "creation_date"
+        case disk
     }
 
     /// Summarises a torrent.
@@ -52,6 +95,11 @@ public struct TorrentSummary: Sendable, Codable, Equatable {
         deviceSize = (try? ExtentMap(metainfo: metainfo))?.deviceEnd
         createdBy = metainfo.createdBy
         creationDate = metainfo.creationDate
+        disk = metainfo.disk.map { disk in
+            Disk(size: disk.size, label: disk.label, sectorSize: disk.sectorSize, partitions: disk.partitions.map {
+                .init(number: $0.number, start: $0.start, size: $0.length, type: $0.type, name: $0.name, filesystem: $0.filesystem, content: $0.content)
+            })
+        }
     }
 
     /// Human-readable lines.
@@ -72,6 +120,16 @@ public struct TorrentSummary: Sendable, Codable, Equatable {
         lines.append("private:       \(isPrivate ? "yes" : "no")")
         lines.append("trackers:      \(trackers.isEmpty ? "none" : trackers.joined(separator: " "))")
         if let createdBy { lines.append("created by:    \(createdBy)") }
+        if let disk {
+            lines.append("disk:          \(disk.size) (\(ByteCount.format(disk.size))), \(disk.label) partition table, \(disk.sectorSize)-byte sectors")
+            lines.append("  #  start (bytes)    size              type                                  filesystem  in torrent  name")
+            for partition in disk.partitions {
+                lines.append("  " + [
+                    String(partition.number).padding(2), String(partition.start).padding(16), ByteCount.format(partition.size).padding(17),
+                    partition.type.padding(37), (partition.filesystem ?? "-").padding(11), partition.content.padding(11), partition.name ?? "",
+                ].joined(separator: " "))
+            }
+        }
         return lines.joined(separator: "\n")
     }
 }

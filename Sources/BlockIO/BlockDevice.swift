@@ -65,6 +65,34 @@ public final class BlockDevice: Sendable {
     }
 
     /// Flushes written data to stable storage.
+    /// The logical sector size: the device's, 512 for a file.
+    public var logicalSectorSize: Int {
+        guard kind == .blockDevice else { return 512 }
+        return (try? Sys.logicalSectorSize(fd, path)) ?? 512
+    }
+
+    /// Reads `count` bytes at `offset` into a new array (small reads: tables, superblocks).
+    public func read(count: Int, at offset: Int64) throws(SystemError) -> [UInt8] {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: 16)
+        defer { buffer.deallocate() }
+        try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count]), at: offset)
+        return Array(buffer[0..<count])
+    }
+
+    /// Writes `bytes` at `offset` (small writes: tables).
+    public func write(bytes: [UInt8], at offset: Int64) throws(SystemError) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
+        defer { buffer.deallocate() }
+        buffer.copyBytes(from: bytes)
+        try write(UnsafeRawBufferPointer(rebasing: buffer[0..<bytes.count]), at: offset)
+    }
+
+    /// Asks the kernel to read the partition table again (BLKRRPART); false where it cannot
+    /// (a file, a loop device without partition scanning, a kernel without table support).
+    public func rereadPartitions() -> Bool {
+        kind == .blockDevice && ezio_reread_partitions(fd) == 0
+    }
+
     public func sync() throws(SystemError) {
         try Sys.fsync(fd, path)
     }

@@ -31,6 +31,8 @@ int ezio_blkzeroout(int fd, uint64_t start, uint64_t length) {
 
 int ezio_blkflsbuf(int fd) { return ioctl(fd, BLKFLSBUF, 0); }
 
+int ezio_reread_partitions(int fd) { return ioctl(fd, BLKRRPART, 0); }
+
 const int ezio_seek_data = SEEK_DATA;
 const int ezio_seek_hole = SEEK_HOLE;
 

@@ -60,6 +60,9 @@ struct CloneCommand: AsyncParsableCommand {
     @Option(name: .customLong("io-engine"), help: "pwritev or io_uring (default: io_uring, faster in scripts/bench-transfer; pwritev where the kernel refuses io_uring).")
     var ioEngine = "io_uring"
 
+    @Flag(name: .customLong("grow-last"), help: "Whole-disk torrents: grow the last partition to the end of a larger target (its filesystem is resized at the next boot).")
+    var growLast = false
+
     @Flag(name: .customLong("json-progress"), help: "One JSON object per line, once a second and at each state change.")
     var jsonProgress = false
 
@@ -84,6 +87,7 @@ struct CloneCommand: AsyncParsableCommand {
         swarm.apply(to: &job.swarm, defaultPort: 0)
         job.trackers = trackers
         job.metrics = MetricsSetup.export(metrics.metrics)
+        job.growLast = growLast
         job.seedRatio = seedRatio
         job.seedIdle = seedIdle
         job.memoryBudget = Int(ByteCount.parse(memory)!)

@@ -17,6 +17,9 @@ struct CreateCommand: ParsableCommand {
     @Argument(help: "Block device or image file to hash.")
     var source: String?
 
+    @Flag(name: .customLong("disk"), help: "SOURCE is a whole disk or disk image: partition table, boot area, used blocks of each partition (partclone -D), backup GPT.")
+    var disk = false
+
     @Option(name: .customLong("partclone-info"), help: "partclone's torrent.info instead of a SOURCE.")
     var partcloneInfo: String?
 
@@ -49,6 +52,7 @@ struct CreateCommand: ParsableCommand {
         case (nil, nil): throw ValidationError("give a SOURCE or --partclone-info FILE")
         case (_?, _?): throw ValidationError("give a SOURCE or --partclone-info FILE, not both")
         case (nil, _?) where name == nil: throw ValidationError("--partclone-info needs --name")
+        case (nil, _?) where disk: throw ValidationError("--disk takes a SOURCE, not --partclone-info")
         default: break
         }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
@@ -57,7 +61,7 @@ struct CreateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let input: CreateJob.Input = partcloneInfo.map { .partcloneInfo(path: $0) } ?? .source(path: source!)
+        let input: CreateJob.Input = partcloneInfo.map { .partcloneInfo(path: $0) } ?? (disk ? .disk(path: source!) : .source(path: source!))
         var job = CreateJob(input: input, output: output)
         job.name = name
         job.trackers = trackers

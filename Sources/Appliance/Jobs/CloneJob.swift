@@ -56,6 +56,8 @@ public struct CloneJob: Sendable {
     public var trackers: [String] = []
     /// Where counters go (/metrics and a log line), if anywhere.
     public var metrics: MetricsExport?
+    /// Whole-disk torrents: grow the last partition to the end of a larger target.
+    public var growLast = false
 
     /// Creates a job.
     public init(torrent: String, target: String) {
@@ -95,7 +97,11 @@ public struct CloneJob: Sendable {
                     gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: logger))
             try await group.run()
-            return watcher.outcome ?? .failed("interrupted")
+            let outcome = watcher.outcome ?? .failed("interrupted")
+            if outcome == .done, let disk = metainfo.disk {
+                try DiskFinisher.finish(device: store.device, disk: disk, growLast: growLast, logger: logger)
+            }
+            return outcome
         } catch {
             await engine.shutdown()
             throw error

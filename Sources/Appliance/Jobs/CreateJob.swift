@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import BlockIO
+import Devices
 import Logging
 import Torrent
 
@@ -12,8 +13,12 @@ public struct CreateJob: Sendable {
     public enum Input: Sendable {
         /// partclone's torrent.info: extents and hashes as partclone wrote them.
         case partcloneInfo(path: String)
-        /// A block device or image file, hashed here.
+        /// A block device or image file, hashed here: a filesystem partclone knows by its
+        /// used blocks (partclone -D), anything else by its data regions.
         case source(path: String)
+        /// A whole disk or disk image: partition table, boot area, used blocks of each
+        /// partition, backup GPT.
+        case disk(path: String)
     }
 
     /// Piece sizes we accept for `--piece-size`.
@@ -73,7 +78,16 @@ public struct CreateJob: Sendable {
             ])
             builder = .partclone(info, name: name)
         case .source(let path):
-            builder = try hashSource(path, logger: logger, progress: progress)
+            builder = try hashSource(path, regions: try sourceRegions(path, logger: logger), logger: logger, progress: progress)
+        case .disk(let path):
+            let plan = try DiskPlanner.plan(source: path, logger: logger)
+            builder = try hashSource(path, regions: plan.extents, logger: logger, progress: progress)
+            builder.disk = plan.summary
+            let total = plan.extents.reduce(Int64(0)) { $0 + $1.length }
+            logger.info("whole disk", metadata: [
+                "size": "\(plan.summary.size)", "label": "\(plan.summary.label)", "partitions": "\(plan.summary.partitions.count)",
+                "torrent_bytes": "\(total)", "extents": "\(plan.extents.count)",
+            ])
         }
         builder.trackers = trackers
         builder.creator = creator
@@ -96,7 +110,7 @@ public struct CreateJob: Sendable {
     private func refuseOutputOverInput() throws(JobError) {
         let inputPath: String
         switch input {
-        case .partcloneInfo(let path), .source(let path): inputPath = path
+        case .partcloneInfo(let path), .source(let path), .disk(let path): inputPath = path
         }
         do {
             if let out = try FileIdentity.of(output), out == (try FileIdentity.of(inputPath)) {
@@ -109,7 +123,35 @@ public struct CreateJob: Sendable {
         }
     }
 
-    private func hashSource(_ path: String, logger: Logger, progress: (@Sendable (Int64) -> ProgressBar)?) throws(JobError) -> TorrentBuilder {
+    /// What of a single source goes in the torrent: the used blocks of a filesystem partclone
+    /// knows (holes that are used-but-zero blocks included, free blocks left out), else the
+    /// data regions of the file or device.
+    private func sourceRegions(_ path: String, logger: Logger) throws(JobError) -> [(offset: Int64, length: Int64)] {
+        do {
+            let device = try BlockDevice(path: path)
+            let head = (try? device.read(count: Int(min(Int64(FilesystemProbe.headLength), device.size)), at: 0)) ?? []
+            if let filesystem = FilesystemProbe.identify(head), filesystem != "swap",
+               let program = FilesystemProbe.partcloneProgram(for: filesystem), Subprocess.locate(program) != nil {
+                let runs = try UsedBlocks.runs(program: program, source: path, offset: 0, length: device.size, wholeSource: true, logger: logger)
+                logger.info("source", metadata: [
+                    "path": "\(path)", "filesystem": "\(filesystem)", "size": "\(device.size)", "used_runs": "\(runs.count)",
+                    "used_bytes": "\(runs.reduce(Int64(0)) { $0 + $1.length })",
+                ])
+                return runs
+            }
+            let regions = try device.dataRegions(mergingGapsBelow: minimumHole)
+            logger.info("source", metadata: [
+                "path": "\(path)", "kind": "\(device.kind.rawValue)", "size": "\(device.size)", "extents": "\(regions.count)",
+            ])
+            return regions
+        } catch let error as JobError {
+            throw error
+        } catch {
+            throw JobError("\(error)")
+        }
+    }
+
+    private func hashSource(_ path: String, regions: [(offset: Int64, length: Int64)], logger: Logger, progress: (@Sendable (Int64) -> ProgressBar)?) throws(JobError) -> TorrentBuilder {
         guard Self.pieceSizes.contains(pieceLength), pieceLength & (pieceLength - 1) == 0 else {
             throw JobError("--piece-size must be a power of two from 16 KiB to 256 MiB, not \(pieceLength)")
         }
@@ -119,14 +161,8 @@ public struct CreateJob: Sendable {
         } catch {
             throw JobError("--name: \(error)")
         }
-        let regions: [(offset: Int64, length: Int64)]
         let map: ExtentMap
         do {
-            let device = try BlockDevice(path: path)
-            regions = try device.dataRegions(mergingGapsBelow: minimumHole)
-            logger.info("source", metadata: [
-                "path": "\(path)", "kind": "\(device.kind.rawValue)", "size": "\(device.size)", "extents": "\(regions.count)",
-            ])
             map = try ExtentMap(deviceExtents: regions)
         } catch {
             throw JobError("\(error)")

@@ -28,6 +28,9 @@ int ezio_blkzeroout(int fd, uint64_t start, uint64_t length);
 /// Flushes the buffer cache of the block device (ioctl BLKFLSBUF).
 int ezio_blkflsbuf(int fd);
 
+/// Asks the kernel to re-read the device's partition table (ioctl BLKRRPART).
+int ezio_reread_partitions(int fd);
+
 /// SEEK_DATA and SEEK_HOLE, which Glibc only defines under _GNU_SOURCE.
 extern const int ezio_seek_data;
 extern const int ezio_seek_hole;

@@ -101,6 +101,7 @@ extension Metainfo {
         self.files = files
         self.isMultiFile = isMultiFile
         self.isPrivate = isPrivate
+        self.disk = try info[DiskSummary.key].map { value throws(MetainfoError) in try DiskSummary(bencode: value) }
         self.trackers = try Self.parseTrackers(root)
         self.createdBy = try Self.optionalText(root, "created by")
         self.comment = try Self.optionalText(root, "comment")

@@ -39,6 +39,8 @@ public struct Metainfo: Sendable {
     public var creationDate: Int64?
     /// `comment`, when present.
     public var comment: String?
+    /// The source disk of a whole-disk torrent.
+    public var disk: DiskSummary?
 
     /// Piece length in bytes.
     public var pieceLength: Int { layout.pieceLength }

@@ -36,6 +36,8 @@ public struct TorrentBuilder: Sendable {
     public var comment: String?
     /// Sets `info.private = 1`; this changes the info-hash.
     public var isPrivate = false
+    /// The source disk, for a whole-disk torrent (adds `x-ezio-disk` to the info dictionary).
+    public var disk: DiskSummary?
 
     /// Creates a builder.
     public init(name: String, pieceLength: Int, files: [File], pieceHashes: [SHA1Digest]) {
@@ -76,6 +78,7 @@ public struct TorrentBuilder: Sendable {
         for hash in pieceHashes { pieces.append(contentsOf: hash.bytes) }
         info["pieces"] = .string(pieces)
         if isPrivate { info["private"] = .integer(1) }
+        if let disk { info[DiskSummary.key] = disk.bencode }
         return info
     }
 

@@ -1,0 +1,46 @@
+import Foundation
+import Torrent
+import Logging
+
+/// The used runs of a filesystem, from `partclone.<fs> -D` (a ddrescue domain map: fast, it
+/// reads the filesystem's bitmaps and hashes nothing). A filesystem inside a disk image or
+/// disk is reached through a read-only loop device at its offset, which is detached after.
+enum UsedBlocks {
+    /// Used runs as (offset, length) relative to the filesystem's start, or an error naming
+    /// what failed.
+    static func runs(program: String, source: String, offset: Int64, length: Int64, wholeSource: Bool, logger: Logger) throws(JobError) -> [(offset: Int64, length: Int64)] {
+        var device = source
+        var loop: String?
+        if !wholeSource {
+            let attached = try Subprocess.run(["losetup", "--find", "--show", "--read-only", "--offset", "\(offset)", "--sizelimit", "\(length)", source])
+            guard attached.status == 0, attached.stdout.hasPrefix("/dev/loop") else {
+                throw JobError("cannot attach a loop device at \(offset) of \(source): \(attached.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
+            }
+            device = attached.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            loop = device
+        }
+        defer {
+            if let loop {
+                let detached = try? Subprocess.run(["losetup", "-d", loop])
+                if detached?.status != 0 { logger.warning("cannot detach loop device", metadata: ["device": "\(loop)"]) }
+            }
+        }
+        let map = FileManager.default.temporaryDirectory.appendingPathComponent("ezio-domain-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).map").path
+        defer { try? FileManager.default.removeItem(atPath: map) }
+        let result = try Subprocess.run([program, "-D", "-s", device, "-O", map])
+        guard result.status == 0, let text = try? String(contentsOfFile: map, encoding: .utf8) else {
+            let reason = result.stderr.split(separator: "\n").last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) ?? "exit status \(result.status)"
+            throw JobError("\(program) -D on \(device) failed: \(reason)")
+        }
+        let runs: [(offset: Int64, length: Int64)]
+        do {
+            runs = try PartcloneDomain.usedRuns(text)
+        } catch {
+            throw JobError("\(program) -D on \(device): \(error)")
+        }
+        return runs.compactMap { run in
+            let end = min(run.offset + run.length, length)
+            return end > run.offset ? (run.offset, end - run.offset) : nil
+        }
+    }
+}
