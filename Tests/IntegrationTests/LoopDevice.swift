@@ -5,8 +5,9 @@ import Foundation
 final class LoopDevice {
     let path: String
 
-    init(backing file: String, readOnly: Bool = false) throws {
-        path = try Command.check(["/usr/sbin/losetup", "--find", "--show"] + (readOnly ? ["--read-only"] : []) + [file]).trimmingCharacters(in: .whitespacesAndNewlines)
+    init(backing file: String, offset: Int64? = nil, size: Int64? = nil, readOnly: Bool = false) throws {
+        let range = (offset.map { ["--offset", "\($0)"] } ?? []) + (size.map { ["--sizelimit", "\($0)"] } ?? [])
+        path = try Command.check(["/usr/sbin/losetup", "--find", "--show"] + (readOnly ? ["--read-only"] : []) + range + [file]).trimmingCharacters(in: .whitespacesAndNewlines)
         guard path.hasPrefix("/dev/loop") else { throw IntegrationError("losetup gave '\(path)'") }
     }
 
@@ -20,9 +21,9 @@ final class Mount {
     let point: String
     private var mounted = true
 
-    init(_ device: String, on point: String) throws {
+    init(_ device: String, on point: String, readOnly: Bool = false) throws {
         try FileManager.default.createDirectory(atPath: point, withIntermediateDirectories: true)
-        try Command.check(["/usr/bin/mount", device, point])
+        try Command.check(["/usr/bin/mount"] + (readOnly ? ["-o", "ro"] : []) + [device, point])
         self.point = point
     }
 

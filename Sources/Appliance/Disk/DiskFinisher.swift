@@ -38,11 +38,21 @@ enum DiskFinisher {
                 ])
             case "dos" where growLast:
                 let mbr = try device.read(count: sectorSize, at: 0)
-                guard let grown = PartitionTable.mbrGrowingLast(mbr, sectors: sectors) else {
-                    logger.warning("--grow-last: the partition ending last is not a primary partition; left as it is")
-                    return
+                if let grown = PartitionTable.mbrGrowingLast(mbr, sectors: sectors) {
+                    try write(grown, to: device, sector: 0, sectorSize: sectorSize)
+                } else {
+                    // The last partition is a logical one: grow the extended partition and it.
+                    guard let table = try PartitionTable.read(size: device.size, sectorSize: sectorSize, { offset, count in try device.read(count: count, at: offset) }),
+                          let last = table.entries.filter({ !$0.isExtended }).max(by: { $0.start + $0.size < $1.start + $1.size }),
+                          let ebrSector = last.ebr,
+                          let grown = PartitionTable.mbrGrowingLastLogical(mbr, ebr: try device.read(count: sectorSize, at: ebrSector * Int64(sectorSize)), table: table, sectors: sectors)
+                    else {
+                        logger.warning("--grow-last: cannot tell which partition to grow; left as it is")
+                        return
+                    }
+                    try write(grown.ebr, to: device, sector: ebrSector, sectorSize: sectorSize)
+                    try write(grown.mbr, to: device, sector: 0, sectorSize: sectorSize)
                 }
-                try write(grown, to: device, sector: 0, sectorSize: sectorSize)
                 logger.info("grew the last partition to the end of the disk", metadata: ["sectors": "\(sectors)"])
             default:
                 return

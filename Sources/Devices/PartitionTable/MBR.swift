@@ -81,6 +81,22 @@ extension PartitionTable {
         MBR.growingLast(sector, sectors: sectors)
     }
 
+    /// For a DOS table whose partition ending last is a logical one: the MBR with the
+    /// extended partition grown to the end of a disk of `sectors`, and that partition's boot
+    /// record (`ebr`, read from sector `entry.ebr`) with the partition grown likewise.
+    public static func mbrGrowingLastLogical(_ mbr: [UInt8], ebr: [UInt8], table: PartitionTable, sectors: Int64) -> (mbr: [UInt8], ebr: [UInt8])? {
+        let end = min(sectors, Int64(UInt32.max))
+        guard let last = table.entries.filter({ !$0.isExtended }).max(by: { $0.start + $0.size < $1.start + $1.size }),
+              last.ebr != nil, let extended = table.entries.first(where: \.isExtended),
+              extended.number <= 4, end > last.start + last.size - 1
+        else { return nil }
+        var grownMBR = mbr
+        grownMBR.setLE(446 + 16 * (extended.number - 1) + 12, 4, UInt64(end - extended.start))
+        var grownEBR = ebr
+        grownEBR.setLE(446 + 12, 4, UInt64(end - last.start))
+        return (grownMBR, grownEBR)
+    }
+
     /// A protective MBR (GPT) whose 0xEE entry covers a disk of `sectors`; nil when `sector`
     /// has no such entry.
     public static func protectiveMBR(_ sector: [UInt8], sectors: Int64) -> [UInt8]? {

@@ -10,6 +10,12 @@ public enum PartcloneDomain {
         public var reason: String
         /// One line.
         public var description: String { "domain map line \(line): \(reason)" }
+
+        /// Creates an error.
+        public init(line: Int, reason: String) {
+            self.line = line
+            self.reason = reason
+        }
     }
 
     /// The used runs (`+`), as (offset, length) in bytes from the filesystem's start, sorted
