@@ -42,6 +42,9 @@ struct VerifyCommand: ParsableCommand {
             print(try JSONOutput.encode(report))
         } else {
             print("pieces: \(report.pieces)  good: \(report.good)  bad: \(report.bad)")
+            if !report.tableAdjusted.isEmpty {
+                print("partition table adjusted for the larger disk in pieces \(Self.ranges(report.tableAdjusted)) (the rest of them matches)")
+            }
             if !report.badPieces.isEmpty {
                 print("bad pieces: \(Self.ranges(report.badPieces))")
                 for (index, reason) in report.unreadable.sorted(by: { Int($0.key)! < Int($1.key)! }).prefix(10) {

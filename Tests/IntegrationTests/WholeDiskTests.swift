@@ -93,6 +93,14 @@ struct WholeDiskTests {
         try Command.check(clone, timeout: 120)
         #expect(seeder.stop() == 0)
 
+        // verify: the pieces holding the rewritten table match once the source's sectors are
+        // put back; nothing is bad.
+        let verified = try Command.run([Integration.ezio, "verify", "--json", scratch.file("d.torrent"), target.path])
+        #expect(verified.status == 0, "\(verified.stdout)")
+        let report = try JSONSerialization.jsonObject(with: Data(verified.stdout.utf8)) as! [String: Any]
+        #expect(report["bad"] as? Int == 0)
+        #expect((report["table_adjusted"] as? [Int])?.isEmpty == false)
+
         // The table verifies on the larger disk.
         if label == "gpt" {
             let verify = try Command.check(["/usr/sbin/sgdisk", "-v", scratch.file("target.img")])

@@ -72,9 +72,24 @@ enum DiskPlanner {
             let backup = (gpt.lastUsable + 1) * sector
             if backup < size { extents.append((backup, size - backup)) }
         }
+        // The sectors a clone onto a larger disk may rewrite, as the source has them.
+        var tableAreas: [(offset: Int64, length: Int)] = [(0, sectorSize)]
+        if let gpt = table.gpt {
+            tableAreas.append((sector, sectorSize))
+            tableAreas.append((gpt.entriesLBA * sector, gpt.entryCount * gpt.entrySize))
+        }
+        tableAreas += table.entries.compactMap { entry in entry.ebr.map { ($0 * sector, sectorSize) } }
+        var tableSectors: [(offset: Int64, bytes: [UInt8])] = []
+        for area in tableAreas {
+            do {
+                tableSectors.append((area.offset, try device.read(count: area.length, at: area.offset)))
+            } catch {
+                throw JobError("\(error)")
+            }
+        }
         return Plan(
             extents: merge(extents, limit: size),
-            summary: DiskSummary(size: size, sectorSize: sectorSize, label: table.label, partitions: partitions))
+            summary: DiskSummary(size: size, sectorSize: sectorSize, label: table.label, partitions: partitions, tableSectors: tableSectors))
     }
 
     /// Sorted, clipped to the disk, with overlapping and touching extents joined.

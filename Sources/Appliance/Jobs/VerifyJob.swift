@@ -1,4 +1,5 @@
 import BlockIO
+import Devices
 import Logging
 import Torrent
 
@@ -22,6 +23,10 @@ public struct VerifyJob: Sendable {
         public var targetSize: Int64
         /// Smallest target size the torrent needs.
         public var neededSize: Int64
+        /// Whole-disk torrents on a larger target: pieces that differ only where the clone
+        /// rewrote the partition table for the larger disk (the backup GPT moved, the last
+        /// partition grown), while the target's table is valid. Not counted as bad.
+        public var tableAdjusted: [Int] = []
 
         enum CodingKeys: String, CodingKey {
             case pieces, good, bad
@@ -30,6 +35,7 @@ public struct VerifyJob: Sendable {
             case infoHash = "info_hash"
             case targetSize = "target_size"
             case neededSize = "needed_size"
+            case tableAdjusted = "table_adjusted"
         }
 
         /// Whether every piece is good.
@@ -79,9 +85,43 @@ public struct VerifyJob: Sendable {
                 unreadable[String(index)] = error.description
             }
         }
+        var adjusted: [Int] = []
+        if let disk = metainfo.disk, targetSize >= disk.size, !badPieces.isEmpty {
+            adjusted = tableOnly(badPieces, disk: disk, map: map, metainfo: metainfo)
+            badPieces.removeAll { adjusted.contains($0) }
+        }
         return Report(
-            pieces: outcomes.count, good: outcomes.count - badPieces.count, bad: badPieces.count,
+            pieces: outcomes.count, good: outcomes.count - badPieces.count - adjusted.count, bad: badPieces.count,
             badPieces: badPieces, unreadable: unreadable, infoHash: metainfo.infoHash.hex,
-            targetSize: targetSize, neededSize: map.deviceEnd)
+            targetSize: targetSize, neededSize: map.deviceEnd, tableAdjusted: adjusted)
+    }
+
+    /// Of `bad`, the pieces that hash right once the table sectors the clone rewrote are put
+    /// back as the source had them (kept in the torrent), when the target's table reads back
+    /// valid (headers and entries pass their CRCs): every other byte of those pieces is then
+    /// exactly the source's.
+    private func tableOnly(_ bad: [Int], disk: DiskSummary, map: ExtentMap, metainfo: Metainfo) -> [Int] {
+        guard !disk.tableSectors.isEmpty, let device = try? BlockDevice(path: targetPath),
+              (try? PartitionTable.read(size: device.size, sectorSize: disk.sectorSize, { offset, count in try device.read(count: count, at: offset) })) != nil
+        else { return [] }
+        let layout = PieceLayout(pieceLength: metainfo.pieceLength, totalLength: map.totalLength)
+        return bad.filter { piece in
+            var bytes = [UInt8](repeating: 0, count: layout.length(ofPiece: piece))
+            var touched = false
+            for run in map.runs(in: layout.range(ofPiece: piece)) {
+                guard let read = try? device.read(count: run.length, at: run.deviceOffset) else { return false }
+                bytes.replaceSubrange(run.bufferOffset..<run.bufferOffset + run.length, with: read)
+                for original in disk.tableSectors {
+                    let start = max(original.offset, run.deviceOffset)
+                    let end = min(original.offset + Int64(original.bytes.count), run.deviceOffset + Int64(run.length))
+                    guard start < end else { continue }
+                    touched = true
+                    let from = Int(start - original.offset)
+                    let to = run.bufferOffset + Int(start - run.deviceOffset)
+                    bytes.replaceSubrange(to..<to + Int(end - start), with: original.bytes[from..<from + Int(end - start)])
+                }
+            }
+            return touched && bytes.withUnsafeBytes { SHA1Digest.hash($0) } == metainfo.pieceHashes[piece]
+        }
     }
 }

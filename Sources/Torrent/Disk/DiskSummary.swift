@@ -42,13 +42,23 @@ public struct DiskSummary: Sendable, Equatable {
     public var label: String
     /// The partitions.
     public var partitions: [Partition]
+    /// The source's bytes of the table sectors a clone may rewrite for a larger disk (MBR,
+    /// GPT header and entries, logical boot records), so `verify` can check a piece holding
+    /// them exactly: with these in place it must hash as the torrent says.
+    public var tableSectors: [(offset: Int64, bytes: [UInt8])]
 
     /// Creates a summary.
-    public init(size: Int64, sectorSize: Int, label: String, partitions: [Partition]) {
+    public init(size: Int64, sectorSize: Int, label: String, partitions: [Partition], tableSectors: [(offset: Int64, bytes: [UInt8])] = []) {
         self.size = size
         self.sectorSize = sectorSize
         self.label = label
         self.partitions = partitions
+        self.tableSectors = tableSectors
+    }
+
+    public static func == (a: DiskSummary, b: DiskSummary) -> Bool {
+        a.size == b.size && a.sectorSize == b.sectorSize && a.label == b.label && a.partitions == b.partitions
+            && a.tableSectors.map(\.offset) == b.tableSectors.map(\.offset) && a.tableSectors.map(\.bytes) == b.tableSectors.map(\.bytes)
     }
 
     /// As bencode.
@@ -66,6 +76,7 @@ public struct DiskSummary: Sendable, Equatable {
             }),
             "sector size": .integer(Int64(sectorSize)),
             "size": .integer(size),
+            "table": .list(tableSectors.map { .dictionary(["bytes": .string($0.bytes), "offset": .integer($0.offset)]) }),
         ])
     }
 
@@ -94,6 +105,15 @@ public struct DiskSummary: Sendable, Equatable {
                 number: Int(number), start: start, length: length, type: type, name: entry["name"]?.textValue,
                 filesystem: entry["filesystem"]?.textValue, content: content))
         }
-        self.init(size: size, sectorSize: Int(sector), label: label, partitions: partitions)
+        var tableSectors: [(offset: Int64, bytes: [UInt8])] = []
+        let table = dictionary["table"]?.listValue ?? []
+        guard table.count <= 256 else { throw .invalidValue("\(context).table", reason: "more than 256 entries") }
+        for (index, item) in table.enumerated() {
+            guard let entry = item.dictionaryValue, let offset = entry["offset"]?.integerValue, offset >= 0,
+                  let bytes = entry["bytes"]?.bytesValue, bytes.count <= 1 << 20, offset <= size - Int64(bytes.count)
+            else { throw .invalidValue("\(context).table[\(index)]", reason: "needs offset and bytes inside the disk") }
+            tableSectors.append((offset, bytes))
+        }
+        self.init(size: size, sectorSize: Int(sector), label: label, partitions: partitions, tableSectors: tableSectors)
     }
 }
