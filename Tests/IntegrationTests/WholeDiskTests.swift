@@ -149,3 +149,35 @@ struct WholeDiskTests {
         try mount.unmount()
     }
 }
+
+@Suite(.enabled(if: Integration.enabled, "needs root, loop devices, partclone"))
+struct FilesystemSourceTests {
+    /// `ezio create` on one filesystem takes its used blocks from partclone -D: the torrent is
+    /// a small part of the filesystem, and a clone into a blank file passes fsck with the
+    /// files intact.
+    @Test func createOnAFilesystemTakesUsedBlocks() throws {
+        let fixture = try PartcloneInteropTests.Ext4Fixture(sizeMiB: 128, files: [("a.bin", 6 << 20), ("dir/b.bin", 300_000)])
+        let scratch = fixture.scratch
+        let created = try Command.run([Integration.ezio, "create", fixture.loop.path, "-o", scratch.file("fs.torrent"), "--piece-size", "1M"])
+        #expect(created.status == 0)
+        #expect(created.stderr.contains("filesystem=ext4"), "\(created.stderr)")
+        let info = try JSONSerialization.jsonObject(with: Data(try Command.check([Integration.ezio, "info", "--json", scratch.file("fs.torrent")]).utf8)) as! [String: Any]
+        #expect((info["total_length"] as! Int) < 40 << 20, "used blocks only, not 128 MiB")
+        let seedPort = freePort()
+        let seeder = try Background([Integration.ezio, "seed", scratch.file("fs.torrent"), fixture.loop.path, "--port", "\(seedPort)"], log: scratch.file("seed.log"))
+        try seeder.wait(for: "seeding")
+        scratch.truncate("copy.img", to: 128 << 20)
+        try Command.check([Integration.ezio, "clone", scratch.file("fs.torrent"), scratch.file("copy.img"), "--peer", "127.0.0.1:\(seedPort)",
+                           "--seed-idle", "0", "--state-dir", scratch.file("state")], timeout: 120)
+        #expect(seeder.stop() == 0)
+        try Command.check(["/usr/sbin/e2fsck", "-f", "-n", scratch.file("copy.img")])
+        let copy = try LoopDevice(backing: scratch.file("copy.img"), readOnly: true)
+        let source = try Mount(fixture.loop.path, on: scratch.file("mnt-source"), readOnly: true)
+        let clone = try Mount(copy.path, on: scratch.file("mnt-clone"), readOnly: true)
+        for name in ["a.bin", "dir/b.bin"] {
+            #expect(FileManager.default.contentsEqual(atPath: source.point + "/" + name, andPath: clone.point + "/" + name), "\(name)")
+        }
+        try clone.unmount()
+        try source.unmount()
+    }
+}
