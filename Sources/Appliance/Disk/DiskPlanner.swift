@@ -1,6 +1,7 @@
 import BlockIO
 import Devices
 import Logging
+import NIOConcurrencyHelpers
 import Torrent
 
 /// What a whole-disk torrent holds: the boot area before the first partition (MBR or
@@ -35,38 +36,73 @@ enum DiskPlanner {
         let sector = Int64(sectorSize)
         var extents: [(offset: Int64, length: Int64)] = [(0, table.firstPartitionSector * sector)]
         var partitions: [DiskSummary.Partition] = []
+        // Probe every partition first, then ask partclone for all of them at once: each
+        // `partclone -D` spends about 2 s waiting, not working.
+        struct Probe {
+            var entry: PartitionTable.Entry
+            var filesystem: String?
+            var program: String?
+            var runs: [(offset: Int64, length: Int64)]
+            var content: String
+            var problem: String?
+        }
+        var probes: [Probe] = []
         for entry in table.entries {
             let start = entry.start * sector
             let length = entry.size * sector
             if let ebr = entry.ebr { extents.append((ebr * sector, start - ebr * sector)) }
             if entry.isExtended {
-                partitions.append(.init(number: entry.number, start: start, length: length, type: entry.type, name: entry.name, filesystem: nil, content: "none"))
+                probes.append(Probe(entry: entry, runs: [], content: "none"))
                 continue
             }
             let head = (try? device.read(count: Int(min(Int64(FilesystemProbe.headLength), length)), at: start)) ?? []
             let filesystem = FilesystemProbe.identify(head)
-            var content = "whole"
-            var runs: [(offset: Int64, length: Int64)] = [(0, length)]
+            var probe = Probe(entry: entry, filesystem: filesystem, runs: [(0, length)], content: "whole")
             if filesystem == "swap" {
-                content = "header"
-                runs = [(0, min(length, Int64(FilesystemProbe.swapHeaderLength(head))))]
+                probe.content = "header"
+                probe.runs = [(0, min(length, Int64(FilesystemProbe.swapHeaderLength(head))))]
             } else if let filesystem, let program = FilesystemProbe.partcloneProgram(for: filesystem), Subprocess.locate(program) != nil {
+                probe.program = program
+            }
+            probes.append(probe)
+        }
+        let asks = probes.indices.filter { probes[$0].program != nil }
+        if !asks.isEmpty {
+            let shared = NIOLockedValueBox(probes)
+            WorkerThreads.run(count: asks.count) { worker in
+                let probe = shared.withLockedValue { $0[asks[worker]] }
+                let start = probe.entry.start * sector
+                let length = probe.entry.size * sector
                 do {
-                    runs = try UsedBlocks.runs(program: program, source: path, offset: start, length: length, wholeSource: false, logger: logger)
-                    content = "used"
+                    let runs = try UsedBlocks.runs(program: probe.program!, source: path, offset: start, length: length, wholeSource: false, logger: logger)
+                    shared.withLockedValue { probes in
+                        probes[asks[worker]].runs = runs
+                        probes[asks[worker]].content = "used"
+                    }
                 } catch {
-                    logger.warning("cannot list used blocks; taking the whole partition", metadata: [
-                        "partition": "\(entry.number)", "filesystem": "\(filesystem)", "error": "\(error)",
-                    ])
+                    shared.withLockedValue { $0[asks[worker]].problem = "\(error)" }
                 }
             }
-            let used = runs.reduce(Int64(0)) { $0 + $1.length }
-            logger.info("partition", metadata: [
-                "number": "\(entry.number)", "start": "\(start)", "size": "\(length)", "type": "\(entry.type)",
-                "filesystem": "\(filesystem ?? "unknown")", "content": "\(content)", "bytes": "\(used)",
-            ])
-            extents += runs.map { (start + $0.offset, $0.length) }
-            partitions.append(.init(number: entry.number, start: start, length: length, type: entry.type, name: entry.name, filesystem: filesystem, content: content))
+            probes = shared.withLockedValue { $0 }
+        }
+        for probe in probes {
+            let entry = probe.entry
+            let start = entry.start * sector
+            let length = entry.size * sector
+            if let problem = probe.problem {
+                logger.warning("cannot list used blocks; taking the whole partition", metadata: [
+                    "partition": "\(entry.number)", "filesystem": "\(probe.filesystem ?? "")", "error": "\(problem)",
+                ])
+            }
+            let used = probe.runs.reduce(Int64(0)) { $0 + $1.length }
+            if !entry.isExtended {
+                logger.info("partition", metadata: [
+                    "number": "\(entry.number)", "start": "\(start)", "size": "\(length)", "type": "\(entry.type)",
+                    "filesystem": "\(probe.filesystem ?? "unknown")", "content": "\(probe.content)", "bytes": "\(used)",
+                ])
+            }
+            extents += probe.runs.map { (start + $0.offset, $0.length) }
+            partitions.append(.init(number: entry.number, start: start, length: length, type: entry.type, name: entry.name, filesystem: probe.filesystem, content: probe.content))
         }
         if let gpt = table.gpt {
             let backup = (gpt.lastUsable + 1) * sector
