@@ -24,7 +24,8 @@ let package = Package(
         // System libraries, found through pkg-config.
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CURing", pkgConfig: "liburing", providers: [.apt(["liburing-dev"])]),
-        .systemLibrary(name: "CUdev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
+        // libudev, loaded with dlopen at run time (no static libudev exists for the boot image).
+        .target(name: "CUdev", linkerSettings: [.linkedLibrary("dl")]),
 
         // Pure data: bencode, metainfo, info-hash, EZIO extent layout, partclone torrent.info.
         .target(name: "Torrent", dependencies: ["CCrypto"]),

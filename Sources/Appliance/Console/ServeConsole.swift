@@ -24,7 +24,7 @@ struct ServeConsole: Service {
         var uploadRate: Int64 = 0
         var ticks = 0
         while true {
-            let slept: Void? = try? await cancelOnGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+            let slept: Void? = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
             let now = ContinuousClock.now
             let uploaded = session.progress.uploaded
             let elapsed = now - lastTick

@@ -33,7 +33,7 @@ public struct SlowStart: Service {
         while let limit = Self.limit(afterSteps: steps) {
             limiter.bytesPerSecond = limit
             logger.info("slow start: upload limit", metadata: ["bytes_per_second": "\(limit)"])
-            let slept: Void? = try? await cancelOnGracefulShutdown { try await Task.sleep(for: period) }
+            let slept: Void? = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: period) }
             guard slept != nil, !Task.isCancelled else { return }
             steps += 1
         }

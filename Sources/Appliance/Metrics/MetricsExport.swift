@@ -86,7 +86,7 @@ struct MetricsLog: Service {
 
     func run() async throws {
         while true {
-            let slept: Void? = try? await cancelOnGracefulShutdown { try await Task.sleep(for: export.logInterval) }
+            let slept: Void? = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: export.logInterval) }
             logger.info("metrics", metadata: export.logLine())
             if slept == nil || Task.isCancelled { return }
         }
