@@ -90,7 +90,11 @@ public final class BlockDevice: Sendable {
     /// Asks the kernel to read the partition table again (BLKRRPART); false where it cannot
     /// (a file, a loop device without partition scanning, a kernel without table support).
     public func rereadPartitions() -> Bool {
-        kind == .blockDevice && ezio_reread_partitions(fd) == 0
+        guard kind == .blockDevice else { return false }
+        // The page cache may still hold what the disk had before direct writes replaced it
+        // (the target check read its first MiB): drop it, or the kernel parses stale zeros.
+        _ = ezio_blkflsbuf(fd)
+        return ezio_reread_partitions(fd) == 0
     }
 
     public func sync() throws(SystemError) {

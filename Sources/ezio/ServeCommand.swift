@@ -8,7 +8,8 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve a disk or image to network-booted clients: torrent, tracker, boot files, seeding, and a live table of clients.",
         discussion: """
-            Makes the torrent of SOURCE (hashing it on every core, which is also its check), or \
+            Makes the torrent of SOURCE (a disk with a partition table as a whole-disk torrent; \
+            hashing it on every core is also its check), or \
             checks SOURCE against --torrent; then serves on one HTTP port: /announce (the tracker), \
             /torrent, /boot/boot.ipxe, /boot/vmlinuz and /boot/initrd.img (from --boot-dir), and \
             POST /report from clients. It prints the kernel command line clients need.
@@ -42,7 +43,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("kernel-arg"), help: "Extra kernel argument for clients, like ezio.after=poweroff (repeatable).")
     var kernelArguments: [String] = []
 
-    @Option(name: .customLong("until-complete"), help: "Exit once N clients finished and none is downloading.")
+    @Option(name: .customLong("until-complete"), help: "Exit once N clients are done (reported done, or stopped after completing) and none is downloading.")
     var untilComplete: Int?
 
     @Flag(help: "Print JSON events (one per line) instead of the full-screen table.")

@@ -113,7 +113,7 @@ public final class ClientBoard: Sendable {
             for key in entries.keys {
                 var entry = entries[key]!
                 if let report = reports[entry.row.address.split(separator: ":").first.map(String.init) ?? ""] {
-                    entry.row.target = [report.device, report.model, report.serial].compactMap { $0 }.joined(separator: " ")
+                    entry.row.target = [report.device, report.model, report.serial].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
                     if report.state == "failed" {
                         entry.row.state = "failed"
                         entry.row.error = report.error

@@ -48,14 +48,14 @@ enum DiskFinisher {
                           let grown = PartitionTable.mbrGrowingLastLogical(mbr, ebr: try device.read(count: sectorSize, at: ebrSector * Int64(sectorSize)), table: table, sectors: sectors)
                     else {
                         logger.warning("--grow-last: cannot tell which partition to grow; left as it is")
-                        return
+                        break
                     }
                     try write(grown.ebr, to: device, sector: ebrSector, sectorSize: sectorSize)
                     try write(grown.mbr, to: device, sector: 0, sectorSize: sectorSize)
                 }
                 logger.info("grew the last partition to the end of the disk", metadata: ["sectors": "\(sectors)"])
             default:
-                return
+                break
             }
             try device.sync()
         } catch let error as JobError {

@@ -15,6 +15,13 @@ enum DiskPlanner {
         var summary: DiskSummary
     }
 
+    /// Whether `path` starts with a partition table we can read (so it is a whole disk).
+    static func isWholeDisk(_ path: String) -> Bool {
+        guard let device = try? BlockDevice(path: path) else { return false }
+        let table = try? PartitionTable.read(size: device.size, sectorSize: device.logicalSectorSize) { offset, count in try device.read(count: count, at: offset) }
+        return table != nil
+    }
+
     static func plan(source path: String, logger: Logger) throws(JobError) -> Plan {
         let device: BlockDevice
         do {

@@ -130,3 +130,23 @@ struct CompletionWatch: Service {
         }
     }
 }
+
+/// Ends the seeder console once enough clients are done (reported done, or stopped after
+/// completing) and none is still downloading.
+struct BoardCompletionWatch: Service {
+    let board: ClientBoard
+    let clients: Int
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled {
+            let rows = board.rows
+            let done = rows.filter { $0.state == "done" }.count
+            if done >= clients, !rows.contains(where: { $0.state == "downloading" }) {
+                logger.info("every client is done; stopping", metadata: ["done": "\(done)"])
+                return
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+}

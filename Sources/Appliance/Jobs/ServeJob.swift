@@ -31,7 +31,9 @@ public struct ServeJob: Sendable {
     public var bootDirectory: String?
     /// Extra kernel arguments for clients (`ezio.after=poweroff`, say).
     public var kernelArguments: [String] = []
-    /// Exit once this many clients finished and none is downloading.
+    /// Exit once this many clients are done (they reported so, or stopped after completing)
+    /// and none is downloading: a network-booted client still seeds, checks its disk and
+    /// reports after it completes, and needs the seeder until then.
     public var untilComplete: Int?
     /// JSON events on standard output instead of the full-screen table.
     public var json = false
@@ -118,7 +120,7 @@ public struct ServeJob: Sendable {
         ]
         if let untilComplete {
             services.append(.init(
-                service: CompletionWatch(tracker: tracker, infoHash: metainfo.infoHash, clients: untilComplete, logger: logger),
+                service: BoardCompletionWatch(board: board, clients: untilComplete, logger: logger),
                 successTerminationBehavior: .gracefullyShutdownGroup))
         }
         services += metrics?.services(group: engine.group, logger: logger) ?? []
@@ -139,7 +141,8 @@ public struct ServeJob: Sendable {
             let have = try seed.checkSource(metainfo, map: map, logger: logger, progress: bar)
             return (metainfo, map, have)
         }
-        var create = CreateJob(input: .source(path: source), output: output)
+        // A disk with a partition table is served whole (table, boot area, used blocks).
+        var create = CreateJob(input: DiskPlanner.isWholeDisk(source) ? .disk(path: source) : .source(path: source), output: output)
         create.name = name
         create.trackers = [tracker]
         create.pieceLength = pieceLength
