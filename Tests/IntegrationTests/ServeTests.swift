@@ -20,6 +20,7 @@ struct ServeTests {
         let event = try JSONSerialization.jsonObject(with: Data(ready.utf8)) as! [String: Any]
         #expect(event["kernel_cmdline"] as? String == "ip=dhcp ezio.torrent=http://127.0.0.1:\(http)/torrent ezio.after=poweroff")
         #expect(event["torrent_url"] as? String == "http://127.0.0.1:\(http)/torrent")
+        #expect((event["dhcp"] as? String)?.contains("filename \"http://127.0.0.1:\(http)/boot/boot.ipxe\"") == true)
         let script = try Command.check(["/usr/bin/curl", "-sf", "http://127.0.0.1:\(http)/boot/boot.ipxe"])
         #expect(script.hasPrefix("#!ipxe\n"))
         #expect(script.contains("kernel http://127.0.0.1:\(http)/boot/vmlinuz initrd=initrd.img ip=dhcp ezio.torrent=http://127.0.0.1:\(http)/torrent ezio.after=poweroff"))

@@ -17,7 +17,7 @@ struct ServeConsole: Service {
     func run() async throws {
         if json {
             emit(["event": "ready", "info_hash": session.infoHash.hex, "name": name, "size": session.metainfo.totalLength,
-                  "torrent_url": links.torrent, "ipxe_url": links.ipxe, "tracker_url": links.tracker, "kernel_cmdline": links.kernelCommandLine])
+                  "torrent_url": links.torrent, "ipxe_url": links.ipxe, "tracker_url": links.tracker, "kernel_cmdline": links.kernelCommandLine, "dhcp": links.dhcp])
         }
         var lastUploaded = session.progress.uploaded
         var lastTick = ContinuousClock.now
@@ -87,6 +87,7 @@ struct ServeConsole: Service {
                 + "   seeder upload \(ByteCount.format(uploadRate))/s   ETA \(eta.map(Self.clock) ?? "-")",
             "torrent \(links.torrent)   iPXE \(links.ipxe)",
             "kernel command line: \(links.kernelCommandLine)",
+            "DHCP: \(links.dhcp)",
             "",
             Self.pad("ADDRESS", 22) + Self.pad("PROGRESS", 10) + Self.pad("RATE", 14) + Self.pad("STATE", 13) + Self.pad("FINISHED", 10) + Self.pad("TIME", 8) + "TARGET / ERROR",
         ]

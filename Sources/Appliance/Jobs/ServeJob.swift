@@ -57,12 +57,15 @@ public struct ServeJob: Sendable {
         public var tracker: String
         /// What a network-booted client's kernel command line must hold.
         public var kernelCommandLine: String
+        /// What an existing DHCP server needs to send clients here.
+        public var dhcp: String
 
         enum CodingKeys: String, CodingKey {
             case torrent = "torrent_url"
             case ipxe = "ipxe_url"
             case tracker = "tracker_url"
             case kernelCommandLine = "kernel_cmdline"
+            case dhcp
         }
     }
 
@@ -70,7 +73,10 @@ public struct ServeJob: Sendable {
     public func links(host: String, port: Int) -> Links {
         let base = "http://\(host):\(port)"
         let arguments = ["ip=dhcp", "ezio.torrent=\(base)/torrent"] + kernelArguments
-        return Links(torrent: "\(base)/torrent", ipxe: "\(base)/boot/boot.ipxe", tracker: "\(base)/announce", kernelCommandLine: arguments.joined(separator: " "))
+        let dhcp = "iPXE clients: filename \"\(base)/boot/boot.ipxe\"; PXE ROMs: next-server \(host) and undionly.kpxe over TFTP, then that URL"
+        return Links(
+            torrent: "\(base)/torrent", ipxe: "\(base)/boot/boot.ipxe", tracker: "\(base)/announce",
+            kernelCommandLine: arguments.joined(separator: " "), dhcp: dhcp)
     }
 
     /// Serves until SIGINT/SIGTERM, or until `untilComplete` clients finished.
