@@ -56,28 +56,11 @@ public final class DevicePieceStore: PieceStore {
         let range = layout.range(ofPiece: piece.index)
         hashers.submit { [map, writer, writeDelayMicroseconds] in
             if writeDelayMicroseconds > 0 { usleep(writeDelayMicroseconds) }
-            let outcome: PieceCommit
-            let hashStart = ContinuousClock.now
-            let matches = SHA1Digest.hash(piece.contents) == expected
-            StoreMetrics.hashDuration.recordNanoseconds(StoreMetrics.nanoseconds(since: hashStart))
-            StoreMetrics.hashedBytes.increment(by: piece.length)
-            if !matches {
-                StoreMetrics.piecesFailed.increment()
-                outcome = .hashMismatch(piece: piece.index)
-            } else {
-                StoreMetrics.piecesVerified.increment()
-                do {
-                    let runs = map.runs(in: range)
-                    let writeStart = ContinuousClock.now
-                    try writer.write(runs: runs, from: piece.bytes)
-                    StoreMetrics.recordWrite(runs: runs, since: writeStart)
-                    outcome = .stored(piece: piece.index)
-                } catch {
-                    outcome = .failed(piece: piece.index, StoreError("\(error)"))
-                }
+            let outcome = VerifiedWrite.perform(piece, expected: expected) {
+                let runs = map.runs(in: range)
+                try writer.write(runs: runs, from: piece.bytes)
+                return runs
             }
-            // Back into the budget before the engine hears of it, so it can open the next piece.
-            piece.free()
             completion(outcome)
         }
     }

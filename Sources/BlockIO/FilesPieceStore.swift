@@ -96,31 +96,13 @@ public final class FilesPieceStore: PieceStore {
     public func commit(_ piece: PieceBuffer, expected: SHA1Digest, completion: @escaping @Sendable (PieceCommit) -> Void) {
         let range = layout.range(ofPiece: piece.index)
         hashers.submit { [self] in
-            let outcome: PieceCommit
-            let hashStart = ContinuousClock.now
-            let matches = SHA1Digest.hash(piece.contents) == expected
-            StoreMetrics.hashDuration.recordNanoseconds(StoreMetrics.nanoseconds(since: hashStart))
-            StoreMetrics.hashedBytes.increment(by: piece.length)
-            if !matches {
-                StoreMetrics.piecesFailed.increment()
-                outcome = .hashMismatch(piece: piece.index)
-            } else {
-                StoreMetrics.piecesVerified.increment()
-                do {
-                    let writeStart = ContinuousClock.now
-                    let segments = segments(in: range)
-                    for segment in segments {
-                        try segment.file.write(UnsafeRawBufferPointer(start: piece.bytes + segment.bufferOffset, count: segment.length), at: segment.offset)
-                    }
-                    StoreMetrics.recordWrite(
-                        runs: segments.map { ExtentMap.Run(deviceOffset: $0.offset, length: $0.length, bufferOffset: $0.bufferOffset) },
-                        since: writeStart)
-                    outcome = .stored(piece: piece.index)
-                } catch {
-                    outcome = .failed(piece: piece.index, StoreError("\(error)"))
+            let outcome = VerifiedWrite.perform(piece, expected: expected) {
+                let segments = segments(in: range)
+                for segment in segments {
+                    try segment.file.write(UnsafeRawBufferPointer(start: piece.bytes + segment.bufferOffset, count: segment.length), at: segment.offset)
                 }
+                return segments.map { ExtentMap.Run(deviceOffset: $0.offset, length: $0.length, bufferOffset: $0.bufferOffset) }
             }
-            piece.free()
             completion(outcome)
         }
     }

@@ -17,8 +17,8 @@ enum DiskFinisher {
             switch disk.label {
             case "gpt" where larger || growLast:
                 let header = try device.read(count: sectorSize, at: Int64(sectorSize))
-                let entriesLBA = Int64(header.leField(72, 8))
-                let entryBytes = Int(header.leField(80, 4)) * Int(header.leField(84, 4))
+                let entriesLBA = Int64(header.le(72, 8))
+                let entryBytes = Int(header.le(80, 4)) * Int(header.le(84, 4))
                 guard entryBytes > 0, entryBytes <= 1 << 20 else { throw JobError("\(device.path): GPT header names \(entryBytes) bytes of entries") }
                 let entries = try device.read(count: entryBytes, at: entriesLBA * Int64(sectorSize))
                 let moved: GPT.Relocation
@@ -70,13 +70,5 @@ enum DiskFinisher {
 
     private static func write(_ bytes: [UInt8], to device: BlockDevice, sector: Int64, sectorSize: Int) throws(SystemError) {
         try device.write(bytes: bytes, at: sector * Int64(sectorSize))
-    }
-}
-
-extension Array where Element == UInt8 {
-    func leField(_ offset: Int, _ count: Int) -> UInt64 {
-        var value: UInt64 = 0
-        for index in (0..<count).reversed() { value = value << 8 | UInt64(self[offset + index]) }
-        return value
     }
 }

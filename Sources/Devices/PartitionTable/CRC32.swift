@@ -16,7 +16,8 @@ public enum CRC32 {
 
 /// Little-endian fields of on-disk structures.
 extension Array where Element == UInt8 {
-    func le(_ offset: Int, _ count: Int) -> UInt64 {
+    /// The `count`-byte little-endian number at `offset`.
+    public func le(_ offset: Int, _ count: Int) -> UInt64 {
         var value: UInt64 = 0
         for index in (0..<count).reversed() { value = value << 8 | UInt64(self[offset + index]) }
         return value
