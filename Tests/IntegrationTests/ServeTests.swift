@@ -83,4 +83,28 @@ struct ServeTests {
         #expect(shown.contains("clients 1: finished 1"), "screen:\n\(shown)")
         #expect(scratch.read("c.img") == scratch.read("src.img"))
     }
+
+    /// The boot files are served from --boot-dir whole (sent with sendfile), HEAD included.
+    @Test func bootFilesFromTheBootFolder() throws {
+        let scratch = ScratchFolder("serve-boot")
+        scratch.write("src.img", patternBytes(2 << 20, seed: 93))
+        try FileManager.default.createDirectory(atPath: scratch.file("boot"), withIntermediateDirectories: true)
+        scratch.write("boot/vmlinuz", patternBytes(5_000_001, seed: 94))
+        scratch.write("boot/initrd.img", patternBytes(12_345, seed: 95))
+        let http = freePort()
+        let serve = try Background(
+            [Integration.ezio, "serve", scratch.file("src.img"), "--json", "--http", "127.0.0.1:\(http)", "--port", "\(freePort())",
+             "--piece-size", "1M", "--state-dir", scratch.file("state"), "--boot-dir", scratch.file("boot")],
+            log: scratch.file("serve.log"))
+        try serve.wait(for: "\"event\":\"ready\"")
+        for name in ["vmlinuz", "initrd.img"] {
+            try Command.check(["/usr/bin/curl", "-sf", "-o", scratch.file("got-\(name)"), "http://127.0.0.1:\(http)/boot/\(name)"])
+            #expect(scratch.read("got-\(name)") == scratch.read("boot/\(name)"), "\(name)")
+        }
+        let head = try Command.check(["/usr/bin/curl", "-sfI", "http://127.0.0.1:\(http)/boot/vmlinuz"])
+        #expect(head.contains("Content-Length: 5000001"))
+        let missing = try Command.run(["/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(http)/boot/../src.img"])
+        #expect(missing.stdout == "404")
+        #expect(serve.stop() == 0)
+    }
 }

@@ -43,11 +43,10 @@ final class ServeRoutes: Sendable {
             guard let links = links.withLockedValue({ $0 }) else { return .notFound(request.path) }
             return .text(Self.ipxeScript(links))
         case ("GET", "/boot/vmlinuz"), ("HEAD", "/boot/vmlinuz"), ("GET", "/boot/initrd.img"), ("HEAD", "/boot/initrd.img"):
-            // Read per request: the boot files are tens of MiB and asked for once per client.
-            guard let bootDirectory, let bytes = try? SmallFile.read(bootDirectory + "/" + request.path.dropFirst("/boot/".count), limit: 512 << 20) else {
+            guard let bootDirectory else {
                 return .text("no \(request.path): run scripts/build-netboot and pass --boot-dir\n", status: "404 Not Found")
             }
-            return HTTPServerResponse(contentType: "application/octet-stream", body: bytes)
+            return .file(bootDirectory + "/" + request.path.dropFirst("/boot/".count))
         case ("POST", "/report"):
             guard let report = try? JSONDecoder().decode(ClientReport.self, from: Data(request.body)) else {
                 return .text("a report is a JSON object with at least \"state\"\n", status: "400 Bad Request")

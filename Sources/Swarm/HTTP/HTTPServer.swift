@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -26,12 +29,24 @@ public struct HTTPServerResponse: Sendable {
     public var contentType: String
     /// The body.
     public var body: [UInt8]
+    /// A file sent as the body instead (with sendfile: the boot files are tens of MiB and a
+    /// lab's clients ask for them at once; none is copied into memory).
+    public var file: (path: String, size: Int)?
 
     /// Creates a response.
     public init(status: String = "200 OK", contentType: String = "text/plain; charset=utf-8", body: [UInt8]) {
         self.status = status
         self.contentType = contentType
         self.body = body
+    }
+
+    /// A file, or 404 when it cannot be opened.
+    public static func file(_ path: String, contentType: String = "application/octet-stream") -> Self {
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return .notFound(path) }
+        var response = Self(contentType: contentType, body: [])
+        response.file = (path, Int(info.st_size))
+        return response
     }
 
     /// A plain-text response.
@@ -152,11 +167,31 @@ private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
     private func respond(context: ChannelHandlerContext, _ response: HTTPServerResponse, head: Bool) {
         answered = true
         received = []
+        var response = response
+        var file: NIOFileHandle?
+        if let path = response.file?.path {
+            do {
+                file = try NIOFileHandle(_deprecatedPath: path)
+            } catch {
+                response = .text("cannot open \(path)\n", status: "500 Internal Server Error")
+            }
+        }
+        let length = file != nil ? response.file!.size : response.body.count
         var buffer = context.channel.allocator.buffer(capacity: 160 + (head ? 0 : response.body.count))
-        buffer.writeString("HTTP/1.0 \(response.status)\r\nContent-Type: \(response.contentType)\r\nContent-Length: \(response.body.count)\r\nConnection: close\r\n\r\n")
-        if !head { buffer.writeBytes(response.body) }
+        buffer.writeString("HTTP/1.0 \(response.status)\r\nContent-Type: \(response.contentType)\r\nContent-Length: \(length)\r\nConnection: close\r\n\r\n")
+        if !head, file == nil { buffer.writeBytes(response.body) }
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
+        guard let file, !head else {
+            try? file?.close()
+            context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
+            return
+        }
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        let region = FileRegion(fileHandle: file, readerIndex: 0, endIndex: length)
+        context.writeAndFlush(NIOAny(IOData.fileRegion(region))).whenComplete { _ in
+            try? file.close()
+            channel.close(promise: nil)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
