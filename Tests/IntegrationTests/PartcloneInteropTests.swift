@@ -88,11 +88,14 @@ struct PartcloneInteropTests {
         #expect(report["good"] as? Int == sha1Lines)
     }
 
-    /// `ezio create` of the loop device itself: one extent, the whole device; then a byte
-    /// flipped through the device is found in exactly its piece.
+    /// `ezio create` of a loop device that holds no filesystem: one extent, the whole device
+    /// (a filesystem's used blocks are FilesystemSourceTests'); then a byte flipped through
+    /// the device is found in exactly its piece.
     @Test func createAndVerifyABlockDevice() throws {
-        let fixture = try Ext4Fixture(sizeMiB: 48, files: [("data.bin", 20 << 20)])
-        let scratch = fixture.scratch
+        let scratch = ScratchFolder("blockdev")
+        scratch.write("raw.img", patternBytes(48 << 20, seed: 0xB10C))
+        let loop = try LoopDevice(backing: scratch.file("raw.img"))
+        let fixture = (scratch: scratch, loop: loop)
         let torrent = scratch.file("disk.torrent")
         let created = try Command.check([Integration.ezio, "create", fixture.loop.path, "-o", torrent, "--piece-size", "4M"])
         #expect(created.hasSuffix("  \(torrent)\n"))
