@@ -70,17 +70,10 @@ public final class DevicePieceStore: PieceStore {
     }
 
     public func read(piece: Int, offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(StoreError) {
-        let start = Int64(piece) * Int64(layout.pieceLength) + Int64(offset)
-        guard offset >= 0, start + Int64(buffer.count) <= layout.range(ofPiece: piece).upperBound else {
-            throw StoreError("read of piece \(piece) at \(offset)+\(buffer.count) is outside the piece")
-        }
-        do {
-            for run in map.runs(in: start..<start + Int64(buffer.count)) {
-                try device.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[run.bufferOffset..<run.bufferOffset + run.length]), at: run.deviceOffset)
-            }
-        } catch {
-            throw StoreError("\(error)")
-        }
+        try PieceRead.perform(
+            piece: piece, offset: offset, into: buffer, layout: layout, runs: map.runs(in:),
+            slice: { $0.bufferOffset..<$0.bufferOffset + $0.length },
+            read: { run, slice in try device.read(into: slice, at: run.deviceOffset) })
     }
 
     public func flush() throws(StoreError) {

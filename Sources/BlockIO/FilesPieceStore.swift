@@ -112,17 +112,10 @@ public final class FilesPieceStore: PieceStore {
     }
 
     public func read(piece: Int, offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(StoreError) {
-        let start = Int64(piece) * Int64(layout.pieceLength) + Int64(offset)
-        guard offset >= 0, start + Int64(buffer.count) <= layout.range(ofPiece: piece).upperBound else {
-            throw StoreError("read of piece \(piece) at \(offset)+\(buffer.count) is outside the piece")
-        }
-        do {
-            for segment in segments(in: start..<start + Int64(buffer.count)) {
-                try segment.file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[segment.bufferOffset..<segment.bufferOffset + segment.length]), at: segment.offset)
-            }
-        } catch {
-            throw StoreError("\(error)")
-        }
+        try PieceRead.perform(
+            piece: piece, offset: offset, into: buffer, layout: layout, runs: segments(in:),
+            slice: { $0.bufferOffset..<$0.bufferOffset + $0.length },
+            read: { segment, slice in try segment.file.read(into: slice, at: segment.offset) })
     }
 
     /// Hashes the pieces in `wanted` (all when nil) from the files, on the hashing threads;

@@ -71,7 +71,8 @@ public final class ClientBoard: Sendable {
     struct Entry {
         var row: ClientRow
         var firstSeen: NIODeadline
-        var sample: (at: NIODeadline, bytes: Double)?
+        /// Smoothed: a client's progress moves by whole pieces, in bursts.
+        var meter = RateMeter(smoothing: 0.5)
     }
 
     let totalBytes: Int64
@@ -137,25 +138,18 @@ public final class ClientBoard: Sendable {
         if let address { entry.row.address = port.map { "\(address):\($0)" } ?? (entry.row.address.hasPrefix(address) ? entry.row.address : address) }
         if let progress {
             entry.row.progress = max(entry.row.progress, progress)
-            let bytes = entry.row.progress * Double(totalBytes)
-            if let sample = entry.sample {
-                let seconds = Double((now - sample.at).nanoseconds) / 1e9
-                if seconds >= 1 {
-                    let rate = max(0, (bytes - sample.bytes) / seconds)
-                    // Smoothed: pieces arrive in bursts of one piece length.
-                    entry.row.rate = Int64(0.5 * Double(entry.row.rate) + 0.5 * rate)
-                    entry.sample = (now, bytes)
-                }
-            } else {
-                entry.sample = (now, bytes)
-            }
+            entry.meter.record(entry.row.progress * Double(totalBytes), at: now)
+            entry.row.rate = entry.meter.rate
         }
         if finished, !entry.row.finished {
             entry.row.finished = true
             entry.row.progress = 1
             entry.row.seconds = Int((now - entry.firstSeen).nanoseconds / 1_000_000_000)
         }
-        if entry.row.finished { entry.row.rate = 0 }
+        if entry.row.finished {
+            entry.meter.stop()
+            entry.row.rate = 0
+        }
         if entry.row.state != "failed" {
             entry.row.state = entry.row.finished ? (stopped ? "done" : (entry.row.state == "done" ? "done" : "seeding")) : (stopped ? "stopped" : "downloading")
         }

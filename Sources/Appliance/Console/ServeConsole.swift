@@ -19,19 +19,13 @@ struct ServeConsole: Service {
             emit(["event": "ready", "info_hash": session.infoHash.hex, "name": name, "size": session.metainfo.totalLength,
                   "torrent_url": links.torrent, "ipxe_url": links.ipxe, "tracker_url": links.tracker, "kernel_cmdline": links.kernelCommandLine, "dhcp": links.dhcp])
         }
-        var lastUploaded = session.progress.uploaded
-        var lastTick = ContinuousClock.now
-        var uploadRate: Int64 = 0
+        var upload = RateMeter()
+        upload.record(session.progress.uploaded)
         var ticks = 0
         while true {
             let slept: Void? = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
-            let now = ContinuousClock.now
-            let uploaded = session.progress.uploaded
-            let elapsed = now - lastTick
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            uploadRate = Int64(Double(uploaded - lastUploaded) / max(seconds, 0.001))
-            lastUploaded = uploaded
-            lastTick = now
+            upload.record(session.progress.uploaded)
+            let uploadRate = upload.rate
             // The seeder announces to its own tracker: it is not one of the clients.
             let ours = session.configuration.peerID
             let changed = board.update(peers: session.peers, tracked: tracker.tracked(session.infoHash).filter { $0.peerID != ours })

@@ -21,9 +21,8 @@ final class DaemonTorrent: Sendable {
         var pauseRequested = false
         var active = Stopwatch()
         var finished = Stopwatch()
-        var downloadRate: Int64 = 0
-        var uploadRate: Int64 = 0
-        var sample: (at: ContinuousClock.Instant, downloaded: Int64, uploaded: Int64)?
+        var download = RateMeter()
+        var upload = RateMeter()
         var recordedPieces = -1
         var task: Task<Void, Never>?
     }
@@ -65,16 +64,8 @@ final class DaemonTorrent: Sendable {
             state.active.set(running: !paused, now: now)
             state.finished.set(running: !paused && progress?.phase == .seeding, now: now)
             guard let progress else { return }
-            guard let sample = state.sample else {
-                state.sample = (now, progress.downloaded, progress.uploaded)
-                return
-            }
-            let elapsed = now - sample.at
-            guard elapsed >= .seconds(1) else { return }
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            state.downloadRate = Int64(Double(progress.downloaded - sample.downloaded) / seconds)
-            state.uploadRate = Int64(Double(progress.uploaded - sample.uploaded) / seconds)
-            state.sample = (now, progress.downloaded, progress.uploaded)
+            state.download.record(progress.downloaded)
+            state.upload.record(progress.uploaded)
         }
     }
 
@@ -111,7 +102,7 @@ final class DaemonTorrent: Sendable {
             }
             return TorrentStatus(
                 hash: metainfo.infoHash.hex, name: metainfo.name, progress: fraction,
-                downloadRate: state.downloadRate, uploadRate: state.uploadRate,
+                downloadRate: state.download.rate, uploadRate: state.upload.rate,
                 activeTime: state.active.seconds(now: now), isFinished: finished,
                 numPeers: Int64(progress?.peers ?? 0), state: stateNumber, totalDone: done, total: total,
                 numPieces: Int64(progress?.piecesHad ?? 0), finishedTime: state.finished.seconds(now: now),

@@ -261,7 +261,11 @@ final class CloneWatcher: Service, Sendable {
     }
 
     private func watch() async {
-        var last = session.progress
+        var download = RateMeter()
+        var upload = RateMeter()
+        var uploadedSeen = session.progress.uploaded
+        download.record(session.progress.downloaded)
+        upload.record(uploadedSeen)
         var lastState = ""
         var seedingSince: ContinuousClock.Instant? = nil
         var lastUploadAt = ContinuousClock.now
@@ -272,12 +276,14 @@ final class CloneWatcher: Service, Sendable {
             try? await Task.sleep(for: .milliseconds(200))
             let now = session.progress
             let state = now.phase.name
-            let elapsed = ContinuousClock.now - tick
-            guard state != lastState || elapsed >= .seconds(1) else { continue }
-            let seconds = max(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, 0.001)
-            let downRate = Int64(Double(now.downloaded - last.downloaded) / seconds)
-            let upRate = Int64(Double(now.uploaded - last.uploaded) / seconds)
-            if now.uploaded > last.uploaded { lastUploadAt = .now }
+            guard state != lastState || ContinuousClock.now - tick >= .seconds(1) else { continue }
+            download.record(now.downloaded)
+            upload.record(now.uploaded)
+            if now.uploaded > uploadedSeen {
+                uploadedSeen = now.uploaded
+                lastUploadAt = .now
+            }
+            let (downRate, upRate) = (download.rate, upload.rate)
             var line = CloneProgress(
                 state: state, progress: now.totalBytes > 0 ? Double(now.bytesHad) / Double(now.totalBytes) : 1,
                 downloaded: now.downloaded, uploaded: now.uploaded, downloadRate: downRate, uploadRate: upRate,
@@ -310,7 +316,6 @@ final class CloneWatcher: Service, Sendable {
             }
             report(line)
             saveRecord(&recorded)
-            last = now
             lastState = state
             tick = .now
         }

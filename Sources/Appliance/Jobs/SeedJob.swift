@@ -112,18 +112,20 @@ struct SessionService: Service {
     }
 }
 
-/// Ends the seeder once enough clients have finished and none is still downloading.
+/// Ends a seeder once enough clients have finished and none is still downloading. `seed`
+/// counts completions from its tracker; `serve` counts rows of its console that are done
+/// (reported done, or stopped after completing).
 struct CompletionWatch: Service {
-    let tracker: EmbeddedTracker
-    let infoHash: SHA1Digest
+    /// Clients finished, and clients still downloading, as the caller counts them.
+    let count: @Sendable () -> (finished: Int, downloading: Int)
     let clients: Int
     let logger: Logger
 
     func run() async throws {
         while !Task.isCancelled {
-            let (completed, downloading) = tracker.completion(of: infoHash)
-            if completed >= clients, downloading == 0 {
-                logger.info("every client finished; stopping", metadata: ["completed": "\(completed)"])
+            let (finished, downloading) = count()
+            if finished >= clients, downloading == 0 {
+                logger.info("every client finished; stopping", metadata: ["finished": "\(finished)"])
                 return
             }
             try? await Task.sleep(for: .seconds(1))
@@ -131,22 +133,24 @@ struct CompletionWatch: Service {
     }
 }
 
-/// Ends the seeder console once enough clients are done (reported done, or stopped after
-/// completing) and none is still downloading.
-struct BoardCompletionWatch: Service {
-    let board: ClientBoard
-    let clients: Int
-    let logger: Logger
+extension CompletionWatch {
+    /// Counts completions the embedded tracker heard of.
+    init(tracker: EmbeddedTracker, infoHash: SHA1Digest, clients: Int, logger: Logger) {
+        self.init(
+            count: {
+                let seen = tracker.completion(of: infoHash)
+                return (seen.completed, seen.downloading)
+            },
+            clients: clients, logger: logger)
+    }
 
-    func run() async throws {
-        while !Task.isCancelled {
-            let rows = board.rows
-            let done = rows.filter { $0.state == "done" }.count
-            if done >= clients, !rows.contains(where: { $0.state == "downloading" }) {
-                logger.info("every client is done; stopping", metadata: ["done": "\(done)"])
-                return
-            }
-            try? await Task.sleep(for: .seconds(1))
-        }
+    /// Counts the console's rows that are done.
+    init(board: ClientBoard, clients: Int, logger: Logger) {
+        self.init(
+            count: {
+                let rows = board.rows
+                return (rows.filter { $0.state == "done" }.count, rows.filter { $0.state == "downloading" }.count)
+            },
+            clients: clients, logger: logger)
     }
 }

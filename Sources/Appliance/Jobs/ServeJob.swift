@@ -126,7 +126,7 @@ public struct ServeJob: Sendable {
         ]
         if let untilComplete {
             services.append(.init(
-                service: BoardCompletionWatch(board: board, clients: untilComplete, logger: logger),
+                service: CompletionWatch(board: board, clients: untilComplete, logger: logger),
                 successTerminationBehavior: .gracefullyShutdownGroup))
         }
         services += metrics?.services(group: engine.group, logger: logger) ?? []
