@@ -12,7 +12,7 @@ public final class ControlServer: Service, Sendable {
 
     /// A server on `host:port` (port 0: any free port) for `service`.
     public init(host: String, port: Int, service: EZIOControlService, logger: Logger) {
-        let address: GRPCNIOTransportCore.SocketAddress = host.contains(":") ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
+        let address: GRPCNIOTransportCore.SocketAddress = host.utf8.contains(UInt8(ascii: ":")) ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
         self.transport = HTTP2ServerTransport.Posix(address: address, transportSecurity: .plaintext)
         self.server = GRPCServer(transport: transport, services: [service])
         self.logger = logger

@@ -2,7 +2,9 @@ import Appliance
 import ArgumentParser
 import BlockIO
 import Devices
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct CloneCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -124,12 +126,12 @@ final class ProgressPrinter: Sendable {
         if json {
             if let line = try? JSONOutput.encode(progress) {
                 // Unbuffered: a script reading the pipe sees each line as it happens.
-                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+                StandardOutput.write(line + "\n")
             }
         } else if terminal {
             let eta = progress.eta.map { " ETA \($0 / 60)m\($0 % 60)s" } ?? ""
-            let line = String(format: "%@ %5.1f%% down %@/s up %@/s peers %d%@", progress.state, progress.progress * 100,
-                              ByteCount.format(progress.downloadRate), ByteCount.format(progress.uploadRate), progress.peers, eta)
+            let percent = TextFormat.padLeft(TextFormat.fixed(progress.progress * 100, places: 1), 5)
+            let line = "\(progress.state) \(percent)% down \(ByteCount.format(progress.downloadRate))/s up \(ByteCount.format(progress.uploadRate))/s peers \(progress.peers)\(eta)"
             StandardError.write("\r\(line)\u{1b}[K")
         }
     }

@@ -1,7 +1,6 @@
 import Appliance
 import ArgumentParser
 import Devices
-import Foundation
 
 struct DevicesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -49,20 +48,20 @@ struct DevicesCommand: ParsableCommand {
         }
         let widths = (0..<rows[0].count - 1).map { column in rows.map { $0[column].count }.max()! }
         return rows.map { row in
-            (0..<row.count - 1).map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+            (0..<row.count - 1).map { row[$0] + String(repeating: " ", count: widths[$0] - row[$0].count) }.joined(separator: "  ")
                 + "  " + row[row.count - 1]
         }.joined(separator: "\n")
     }
 
     private func watchEvents() throws {
         let monitor = try DeviceMonitor()
-        FileHandle.standardOutput.write(Data("watching block devices\n".utf8))
+        StandardOutput.write("watching block devices\n")
         while true {
             guard let event = monitor.next(timeout: 1000) else { continue }
             let line = json
                 ? try JSONOutput.encode(event)
                 : "\(event.action) \(event.node) \(event.size > 0 ? ByteCount.format(event.size) : "no medium")"
-            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            StandardOutput.write(line + "\n")
         }
     }
 }

@@ -45,6 +45,10 @@ struct Ezio: AsyncParsableCommand {
             Self.exit(withError: exit)
         } catch let error as CleanExit {
             Self.exit(withError: error)
+        } catch where exitCode(for: error) == .success {
+            // `ezio SUBCOMMAND --help` parses into a help command whose run "fails" with the
+            // help request: print the help, as for the root command.
+            Self.exit(withError: error)
         } catch {
             let name = type(of: command).configuration.commandName ?? "ezio"
             let prefix = name == "ezio" ? "ezio" : "ezio \(name)"

@@ -1,6 +1,5 @@
 import Appliance
 import ArgumentParser
-import Foundation
 
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,14 +16,5 @@ struct InfoCommand: ParsableCommand {
     func run() throws {
         let summary = TorrentSummary(try TorrentFile.load(torrent))
         print(json ? try JSONOutput.encode(summary) : summary.text)
-    }
-}
-
-/// JSON for scripts: sorted keys, one document per run.
-enum JSONOutput {
-    static func encode(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 }

@@ -197,6 +197,17 @@ struct CloneContractTests {
         #expect(result.status == 2)
         #expect(result.stderr.contains("--io-engine must be pwritev or io_uring"))
     }
+
+    /// Help for the root and for every subcommand is printed, with status 0; so is the version.
+    @Test func helpAndVersionExitZero() throws {
+        for command in ["", "create", "info", "verify", "seed", "clone", "tracker", "devices", "daemon", "serve"] {
+            let result = try Command.run([Integration.ezio] + (command.isEmpty ? [] : [command]) + ["--help"])
+            #expect(result.status == 0, "ezio \(command) --help: \(result.stderr)")
+            #expect(result.stdout.contains("USAGE: ezio \(command)".trimmingCharacters(in: .whitespaces)), "ezio \(command) --help")
+        }
+        let version = try Command.run([Integration.ezio, "--version"])
+        #expect(version.status == 0 && version.stdout.hasSuffix("\n") && version.stdout.dropLast().allSatisfy { $0.isNumber || $0 == "." })
+    }
 }
 
 @Suite(.enabled(if: Integration.enabled, "needs the built ezio"))

@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import ServiceLifecycle
 import Swarm
@@ -16,8 +15,11 @@ struct ServeConsole: Service {
 
     func run() async throws {
         if json {
-            emit(["event": "ready", "info_hash": session.infoHash.hex, "name": name, "size": session.metainfo.totalLength,
-                  "torrent_url": links.torrent, "ipxe_url": links.ipxe, "tracker_url": links.tracker, "kernel_cmdline": links.kernelCommandLine, "dhcp": links.dhcp])
+            emit([
+                "event": "ready", "info_hash": .of(session.infoHash.hex), "name": .of(name), "size": .of(session.metainfo.totalLength),
+                "torrent_url": .of(links.torrent), "ipxe_url": .of(links.ipxe), "tracker_url": .of(links.tracker),
+                "kernel_cmdline": .of(links.kernelCommandLine), "dhcp": .of(links.dhcp),
+            ])
         }
         var upload = RateMeter()
         upload.record(session.progress.uploaded)
@@ -38,31 +40,37 @@ struct ServeConsole: Service {
                 StandardOutput.write(frame(rows, uploadRate: uploadRate))
             }
             if slept == nil || Task.isCancelled {
-                if json { emit(["event": "end", "clients": rows.count, "done": rows.filter(\.finished).count]) }
+                if json { emit(["event": "end", "clients": .of(rows.count), "done": .of(rows.filter(\.finished).count)]) }
                 return
             }
         }
     }
 
-    private func summary(_ rows: [ClientRow], uploadRate: Int64) -> [String: Any] {
-        var counts: [String: Int] = [:]
-        for row in rows { counts[row.state, default: 0] += 1 }
-        return ["event": "status", "clients": rows.count, "states": counts, "upload_rate": uploadRate,
-                "rows": rows.map { ["address": $0.address, "progress": ($0.progress * 1000).rounded() / 1000, "state": $0.state, "finished": $0.finished] }]
+    private func summary(_ rows: [ClientRow], uploadRate: Int64) -> [String: JSONValue] {
+        var counts: [String: JSONValue] = [:]
+        for row in rows {
+            if case .integer(let count) = counts[row.state] ?? 0 { counts[row.state] = .integer(count + 1) }
+        }
+        let rowValues: [JSONValue] = rows.map { row in
+            ["address": .of(row.address), "progress": .of((row.progress * 1000).rounded() / 1000), "state": .of(row.state), "finished": .of(row.finished)]
+        }
+        return ["event": "status", "clients": .of(rows.count), "states": .object(counts), "upload_rate": .of(uploadRate), "rows": .array(rowValues)]
     }
 
     private func emit(row: ClientRow) {
-        var event: [String: Any] = ["event": "client", "id": row.id, "address": row.address, "progress": row.progress,
-                                    "rate": row.rate, "state": row.state, "finished": row.finished]
-        if let seconds = row.seconds { event["seconds"] = seconds }
-        if let target = row.target { event["target"] = target }
-        if let error = row.error { event["error"] = error }
+        var event: [String: JSONValue] = [
+            "event": "client", "id": .of(row.id), "address": .of(row.address), "progress": .of(row.progress),
+            "rate": .of(row.rate), "state": .of(row.state), "finished": .of(row.finished),
+        ]
+        if let seconds = row.seconds { event["seconds"] = .of(seconds) }
+        if let target = row.target { event["target"] = .of(target) }
+        if let error = row.error { event["error"] = .of(error) }
         emit(event)
     }
 
-    private func emit(_ event: [String: Any]) {
-        guard let data = try? JSONSerialization.data(withJSONObject: event, options: [.sortedKeys]) else { return }
-        StandardOutput.write(String(decoding: data, as: UTF8.self) + "\n")
+    private func emit(_ event: [String: JSONValue]) {
+        guard let line = try? JSONOutput.encode(event) else { return }
+        StandardOutput.write(line + "\n")
     }
 
     /// One screen: totals and ETA, the links and kernel command line, then a row per client.
@@ -78,31 +86,23 @@ struct ServeConsole: Service {
         var lines = [
             "ezio serve  \(name)  \(ByteCount.format(total))  info-hash \(session.infoHash.hex)",
             "clients \(rows.count): finished \(finished), downloading \(downloading.count), failed \(failed)"
-                + "   seeder upload \(ByteCount.format(uploadRate))/s   ETA \(eta.map(Self.clock) ?? "-")",
+                + "   seeder upload \(ByteCount.format(uploadRate))/s   ETA \(eta.map(TextFormat.clock) ?? "-")",
             "torrent \(links.torrent)   iPXE \(links.ipxe)",
             "kernel command line: \(links.kernelCommandLine)",
             "DHCP: \(links.dhcp)",
             "",
-            Self.pad("ADDRESS", 22) + Self.pad("PROGRESS", 10) + Self.pad("RATE", 14) + Self.pad("STATE", 13) + Self.pad("FINISHED", 10) + Self.pad("TIME", 8) + "TARGET / ERROR",
+            TextFormat.padRight("ADDRESS", 22) + TextFormat.padRight("PROGRESS", 10) + TextFormat.padRight("RATE", 14) + TextFormat.padRight("STATE", 13) + TextFormat.padRight("FINISHED", 10) + TextFormat.padRight("TIME", 8) + "TARGET / ERROR",
         ]
         let room = max(1, size.rows - lines.count - 1)
         for row in rows.prefix(rows.count > room ? room - 1 : room) {
-            let percent = String(format: "%.1f%%", row.progress * 100)
+            let percent = TextFormat.fixed(row.progress * 100, places: 1) + "%"
             lines.append(
-                Self.pad(row.address, 22) + Self.pad(percent, 10) + Self.pad(row.finished ? "-" : ByteCount.format(row.rate) + "/s", 14)
-                    + Self.pad(row.state, 13) + Self.pad(row.finished ? "yes" : "no", 10) + Self.pad(row.seconds.map(Self.clock) ?? "", 8)
+                TextFormat.padRight(row.address, 22) + TextFormat.padRight(percent, 10) + TextFormat.padRight(row.finished ? "-" : ByteCount.format(row.rate) + "/s", 14)
+                    + TextFormat.padRight(row.state, 13) + TextFormat.padRight(row.finished ? "yes" : "no", 10) + TextFormat.padRight(row.seconds.map(TextFormat.clock) ?? "", 8)
                     + (row.error ?? row.target ?? ""))
         }
         if rows.count > room { lines.append("... and \(rows.count - room + 1) more") }
         let clipped = lines.map { String($0.prefix(size.columns)) }
         return "\u{1B}[H\u{1B}[2J" + clipped.joined(separator: "\n") + "\n"
-    }
-
-    static func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
-    }
-
-    static func clock(_ seconds: Int) -> String {
-        seconds >= 3600 ? String(format: "%d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60) : String(format: "%d:%02d", seconds / 60, seconds % 60)
     }
 }

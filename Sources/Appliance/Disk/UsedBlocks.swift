@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import BlockIO
 import Torrent
 import Logging
 
@@ -14,9 +17,9 @@ enum UsedBlocks {
         if !wholeSource {
             let attached = try Subprocess.run(["losetup", "--find", "--show", "--read-only", "--offset", "\(offset)", "--sizelimit", "\(length)", source])
             guard attached.status == 0, attached.stdout.hasPrefix("/dev/loop") else {
-                throw JobError("cannot attach a loop device at \(offset) of \(source): \(attached.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
+                throw JobError("cannot attach a loop device at \(offset) of \(source): \(attached.stderr.trimmed)")
             }
-            device = attached.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            device = attached.stdout.trimmed
             loop = device
         }
         defer {
@@ -25,16 +28,17 @@ enum UsedBlocks {
                 if detached?.status != 0 { logger.warning("cannot detach loop device", metadata: ["device": "\(loop)"]) }
             }
         }
-        let map = FileManager.default.temporaryDirectory.appendingPathComponent("ezio-domain-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).map").path
-        defer { try? FileManager.default.removeItem(atPath: map) }
+        let temporary = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        let map = "\(temporary)/ezio-domain-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).map"
+        defer { unlink(map) }
         let result = try Subprocess.run([program, "-D", "-s", device, "-O", map])
-        guard result.status == 0, let text = try? String(contentsOfFile: map, encoding: .utf8) else {
-            let reason = result.stderr.split(separator: "\n").last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) ?? "exit status \(result.status)"
+        guard result.status == 0, let bytes = try? SmallFile.read(map, limit: 256 << 20) else {
+            let reason = result.stderr.split(separator: "\n").map { String($0).trimmed }.last(where: { !$0.isEmpty }) ?? "exit status \(result.status)"
             throw JobError("\(program) -D on \(device) failed: \(reason)")
         }
         let runs: [(offset: Int64, length: Int64)]
         do {
-            runs = try PartcloneDomain.usedRuns(text)
+            runs = try PartcloneDomain.usedRuns(String(decoding: bytes, as: UTF8.self))
         } catch {
             throw JobError("\(program) -D on \(device): \(error)")
         }

@@ -1,5 +1,5 @@
 import BlockIO
-import Foundation
+import FoundationEssentials
 import Logging
 import NIOConcurrencyHelpers
 import Swarm
@@ -22,7 +22,7 @@ final class ServeRoutes: Sendable {
 
     /// The iPXE script: kernel and initrd over HTTP from this seeder, with the command line.
     static func ipxeScript(_ links: ServeJob.Links) -> String {
-        let base = links.torrent.replacingOccurrences(of: "/torrent", with: "")
+        let base = links.torrent.hasSuffix("/torrent") ? String(links.torrent.dropLast("/torrent".count)) : links.torrent
         return """
             #!ipxe
             echo ezio: booting the cloning environment from \(base)

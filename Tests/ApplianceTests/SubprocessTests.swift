@@ -1,0 +1,72 @@
+@testable import Appliance
+import Foundation
+import Glibc
+import Synchronization
+import Testing
+
+struct SubprocessTests {
+    /// Output and errors are kept apart, the exit status comes back, and a program that
+    /// writes more than a pipe holds on both streams does not stall.
+    @Test func capturesBothStreamsAndTheStatus() throws {
+        let quiet = try Subprocess.run(["sh", "-c", "echo out; echo err >&2; exit 3"])
+        #expect(quiet.status == 3 && quiet.stdout == "out\n" && quiet.stderr == "err\n")
+        let chatty = try Subprocess.run(["sh", "-c", "head -c 1000000 /dev/zero; head -c 700000 /dev/zero >&2"])
+        #expect(chatty.status == 0 && chatty.stdout.utf8.count == 1_000_000 && chatty.stderr.utf8.count == 700_000)
+    }
+
+    /// Input is /dev/null, a signal shows as 128 plus its number, and a missing program is
+    /// one clear error.
+    @Test func stdinSignalsAndMissingPrograms() throws {
+        #expect(try Subprocess.run(["cat"]).stdout == "")
+        #expect(try Subprocess.run(["sh", "-c", "kill -TERM $$"]).status == 128 + 15)
+        let missing = #expect(throws: JobError.self) { try Subprocess.run(["no-such-helper"]) }
+        #expect(missing?.description == "no-such-helper is not installed")
+        #expect(Subprocess.locate("sh") != nil && Subprocess.locate("/etc/passwd") == nil)
+    }
+
+    /// Pipes of one run do not leak into programs started at the same time: each quick run
+    /// ends as soon as its own program does, while slow ones start all around it.
+    @Test func concurrentRunsDoNotHoldEachOthersPipes() throws {
+        // Plain threads: the runs block, and the cooperative pool may be busy with other tests.
+        let slowest = Mutex<Duration>(.zero)
+        let group = DispatchGroup()
+        func thread(_ body: @escaping @Sendable () -> Void) {
+            group.enter()
+            Thread {
+                body()
+                group.leave()
+            }.start()
+        }
+        for _ in 0..<6 {
+            thread { _ = try? Subprocess.run(["sleep", "3"]) }
+            thread {
+                for _ in 0..<20 {
+                    let started = ContinuousClock.now
+                    _ = try? Subprocess.run(["true"])
+                    let took = ContinuousClock.now - started
+                    slowest.withLock { $0 = max($0, took) }
+                }
+            }
+        }
+        group.wait()
+        #expect(slowest.withLock { $0 } < .milliseconds(1500), "a quick run waited for a slow one")
+    }
+}
+
+struct TextFormatTests {
+    @Test func fixedClockAndPadding() {
+        #expect(TextFormat.fixed(12.345, places: 1) == "12.3")
+        #expect(TextFormat.fixed(99.96, places: 1) == "100.0")
+        #expect(TextFormat.fixed(0.05, places: 2) == "0.05")
+        #expect(TextFormat.fixed(-1.5, places: 0) == "-2")
+        #expect(TextFormat.fixed(-0.01, places: 1) == "0.0")
+        #expect(TextFormat.clock(59) == "0:59" && TextFormat.clock(61) == "1:01" && TextFormat.clock(3723) == "1:02:03")
+        #expect(TextFormat.padRight("ab", 4) == "ab  " && TextFormat.padRight("abcd", 4) == "abcd ")
+        #expect(TextFormat.padLeft("5.0", 5) == "  5.0" && TextFormat.padLeft("100.0", 5) == "100.0")
+    }
+
+    @Test func jsonValuesEncodeLikeJSON() throws {
+        let event: [String: JSONValue] = ["b": 1, "a": "x/y", "c": [true, 0.5], "d": ["e": .of(Int64(-2))]]
+        #expect(try JSONOutput.encode(event) == #"{"a":"x/y","b":1,"c":[true,0.5],"d":{"e":-2}}"#)
+    }
+}
