@@ -448,3 +448,35 @@ func halfServedFixture(_ scratch: ScratchFolder, seed: UInt64) throws -> [UInt8]
     try Command.check([Integration.ezio, "create", scratch.file("source.img"), "-o", scratch.file("d.torrent"), "--piece-size", "1M"])
     return image
 }
+
+@Suite(.enabled(if: Integration.enabled, "needs the built ezio"))
+struct UploadSlotTests {
+    /// A seed with one upload slot and three clients that know only the seed and leave as
+    /// soon as they are done: the slot passes from each finished client to the next in line,
+    /// so all three finish (before, the two that asked while the slot was taken waited forever).
+    @Test func oneSlotServesEveryClientInTurn() throws {
+        let scratch = ScratchFolder("upload-slots")
+        let image = patternBytes(6 << 20, seed: 171)
+        scratch.write("source.img", image)
+        try Command.check([Integration.ezio, "create", scratch.file("source.img"), "-o", scratch.file("d.torrent"), "--piece-size", "256K"])
+        let port = freePort()
+        let seed = try Background([
+            Integration.ezio, "seed", scratch.file("d.torrent"), scratch.file("source.img"), "--port", "\(port)", "--max-uploads", "1",
+        ], log: scratch.file("seed.log"))
+        defer { seed.stop() }
+        try seed.wait(for: "seeding")
+        let clones = try (1...3).map { n in
+            try Background([
+                Integration.ezio, "clone", scratch.file("d.torrent"), scratch.file("out\(n).img"), "--peer", "127.0.0.1:\(port)",
+                "--seed-idle", "0", "--max-uploads", "1", "--state-dir", scratch.file("state\(n)"),
+            ], log: scratch.file("clone\(n).log"))
+        }
+        for (index, clone) in clones.enumerated() {
+            let deadline = Date().addingTimeInterval(60)
+            while clone.process.isRunning, Date() < deadline { usleep(100_000) }
+            #expect(!clone.process.isRunning, "client \(index + 1) never got the slot")
+            if clone.process.isRunning { clone.stop() } else { #expect(clone.process.terminationStatus == 0, "\(clone.output)") }
+            #expect(firstDifference(scratch.read("out\(index + 1).img"), image) == nil)
+        }
+    }
+}

@@ -73,12 +73,10 @@ extension PeerConnection {
         case .unchoke:
             peerChoking = false
         case .interested:
+            if !peerInterested, let remotePeerID { session.peerInterest(remotePeerID, interested: true) }
             peerInterested = true
-            if amChoking, session.takeUploadSlot() {
-                amChoking = false
-                send(.unchoke)
-            }
         case .notInterested:
+            if peerInterested, let remotePeerID { session.peerInterest(remotePeerID, interested: false) }
             peerInterested = false
         case .have(let index):
             if peerPieces == nil { peerPieces = Bitfield(count: session.geometry.pieceCount) }

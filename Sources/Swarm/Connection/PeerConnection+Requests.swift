@@ -57,6 +57,7 @@ extension PeerConnection {
                 }
             }
         }
+        session.rotateUploadSlots()
         fillRequests()
         flushOutbound()
     }

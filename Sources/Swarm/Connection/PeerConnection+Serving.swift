@@ -2,11 +2,38 @@ import NIOCore
 import PeerProtocol
 
 extension PeerConnection {
+    /// Chokes or unchokes the peer, as the session's choker decided; runs on the connection's
+    /// event loop. Choking turns away the requests still queued: rejected where the peer
+    /// understands rejects, dropped otherwise (a choke tells such a peer they are void).
+    func setChoking(_ choking: Bool) {
+        // Always through the loop's queue, even from the loop itself: the session calls this
+        // under its lock, which must not be held while messages go out.
+        context?.eventLoop.execute { self.applyChoking(choking) }
+    }
+
+    private func applyChoking(_ choking: Bool) {
+        guard !closed, context != nil, amChoking != choking else { return }
+        amChoking = choking
+        // Requests sent before the peer heard of a choke are fair; past the queue limit, while
+        // choked, they are a flood like any other.
+        requestsWhileChoked = 0
+        send(choking ? .choke : .unchoke)
+        if choking {
+            if peerSupportsFast {
+                for block in incoming[incomingHead...] { send(.reject(block)) }
+            }
+            incoming.removeAll(keepingCapacity: true)
+            incomingHead = 0
+        }
+        flushOutbound()
+    }
+
     /// A peer asks for a block: queue it if we may serve it, else reject (fast extension) or
     /// ignore.
     func requestReceived(_ block: BlockRequest) {
         guard let session else { return }
-        let pending = incoming.count - incomingHead
+        if amChoking { requestsWhileChoked += 1 }
+        let pending = incoming.count - incomingHead + requestsWhileChoked
         guard pending < session.configuration.maxIncomingRequests else {
             // Our reqq told the peer how many requests we take at once: more is a flood.
             close(reason: "request flood: more than \(session.configuration.maxIncomingRequests) requests outstanding")
@@ -70,6 +97,10 @@ extension PeerConnection {
             readInFlight = false
             guard !closed, let context = self.context else { return }
             switch result {
+            case .success where amChoking:
+                // Choked while the batch was read: the peer no longer expects these blocks.
+                if peerSupportsFast { for block in batch { send(.reject(block)) } }
+                flushOutbound()
             case .success(let buffers):
                 var bytes = 0
                 for buffer in buffers {

@@ -52,6 +52,8 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
     // Serving.
     var incoming: [BlockRequest] = []
     var incomingHead = 0
+    /// Requests received while we choke the peer, since the last choke or unchoke.
+    var requestsWhileChoked = 0
     var readInFlight = false
 
     // Misbehaviour counters: a peer past these limits is dropped.
@@ -161,8 +163,7 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
         if admitted, let session, let remotePeerID {
             admitted = false
             session.remove(
-                self, peerID: remotePeerID, pieces: peerPieces, outstanding: Array(outstanding.keys),
-                wasUnchoked: !amChoking)
+                self, peerID: remotePeerID, pieces: peerPieces, outstanding: Array(outstanding.keys))
             outstanding.removeAll()
         }
         context = nil

@@ -43,7 +43,12 @@ public final class TorrentSession: Sendable {
         var retryAlone: Set<Int> = []
         /// Which peer a retried piece is reserved to.
         var exclusive: [Int: PeerID] = [:]
-        var unchoked = 0
+        /// Who gets upload slots.
+        var choker: Choker
+        /// Admitted connections by peer, for the choker's actions.
+        var byPeer: [PeerID: PeerConnection] = [:]
+        /// When the choker last rotated slots.
+        var lastRotation = NIODeadline.uptimeNanoseconds(0)
         var downloaded: Int64 = 0
         var uploaded: Int64 = 0
         var hashFailures: Int64 = 0
@@ -81,7 +86,7 @@ public final class TorrentSession: Sendable {
         self.logger = logger
         var picker = PiecePicker(torrent: geometry, order: configuration.order, have: have)
         picker.salt = configuration.peerID.bytes.reduce(UInt64(0)) { $0 &* 31 &+ UInt64($1) }
-        var initial = State(picker: picker)
+        var initial = State(picker: picker, choker: Choker(slots: configuration.maxUploads))
         initial.bytesHad = (have?.indices ?? []).reduce(0) { $0 + Int64(metainfo.layout.length(ofPiece: $1)) }
         if picker.isComplete { initial.phase = .seeding }
         self.state = NIOLockedValueBox(initial)
@@ -159,6 +164,7 @@ extension TorrentSession {
             if state.paused { return .refused("torrent paused") }
             state.peerIDs.insert(peerID)
             state.connections[ObjectIdentifier(connection)] = connection
+            state.byPeer[peerID] = connection
             SwarmMetrics.peersConnected.increment()
             state.peerViews[peerID] = PeerView(peerID: peerID, address: address, piecesHad: 0, bytesSent: 0)
             return .accepted
@@ -167,30 +173,20 @@ extension TorrentSession {
 
     /// Forgets a connection: its pieces leave the availability counts and its requests may go
     /// to others.
-    func remove(_ connection: PeerConnection, peerID: PeerID, pieces: Bitfield?, outstanding: [BlockRequest], wasUnchoked: Bool) {
+    func remove(_ connection: PeerConnection, peerID: PeerID, pieces: Bitfield?, outstanding: [BlockRequest]) {
         state.withLockedValue { state in
             guard state.connections.removeValue(forKey: ObjectIdentifier(connection)) != nil else { return }
+            state.byPeer[peerID] = nil
+            Self.apply(state.choker.gone(peerID, now: .now()), in: state)
             SwarmMetrics.peersConnected.decrement()
             state.peerViews[peerID] = nil
             state.peerIDs.remove(peerID)
             state.exclusive = state.exclusive.filter { $0.value != peerID }
             if let pieces { Self.count(pieces, delta: -1, in: &state) }
             for block in outstanding { state.picker.requestFailed(block) }
-            if wasUnchoked { state.unchoked -= 1 }
         }
         wakeAll()
     }
-
-    /// Whether another peer may be unchoked; takes the slot when it may.
-    func takeUploadSlot() -> Bool {
-        state.withLockedValue { state in
-            guard configuration.maxUploads == 0 || state.unchoked < configuration.maxUploads else { return false }
-            state.unchoked += 1
-            return true
-        }
-    }
-
-    func releaseUploadSlot() { state.withLockedValue { $0.unchoked -= 1 } }
 
     /// A peer's pieces join (`delta` 1) or leave (-1) the counts: a seed counts as a seed, not
     /// in the availability of each piece.
