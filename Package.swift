@@ -65,7 +65,7 @@ let package = Package(
         .target(
             name: "Appliance",
             dependencies: [
-                "Torrent", "BlockIO", "PeerProtocol", "Swarm", "Devices",
+                "Torrent", "BlockIO", "PeerProtocol", "Swarm", "Devices", "CLinux",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

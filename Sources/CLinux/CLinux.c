@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <spawn.h>
 #include <linux/fs.h>
 
 // ioctl is variadic and its request numbers are function-like macros: neither imports
@@ -40,4 +41,8 @@ const int ezio_seek_hole = SEEK_HOLE;
 
 int ezio_tune_malloc(int mmap_threshold, int trim_threshold) {
     return mallopt(M_MMAP_THRESHOLD, mmap_threshold) && mallopt(M_TRIM_THRESHOLD, trim_threshold);
+}
+
+int ezio_spawn_close_from(posix_spawn_file_actions_t *actions, int from) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, from);
 }

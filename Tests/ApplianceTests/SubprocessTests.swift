@@ -24,6 +24,16 @@ struct SubprocessTests {
         #expect(Subprocess.locate("sh") != nil && Subprocess.locate("/etc/passwd") == nil)
     }
 
+    /// A descriptor of ours that is not close-on-exec (NIO's sockets are not) is closed in the
+    /// program: a helper must not hold the seeder's port or a peer's socket open.
+    @Test func ourDescriptorsAreClosedInTheProgram() throws {
+        let fd = open("/dev/null", O_RDONLY)
+        #expect(fd > 2)
+        defer { close(fd) }
+        let check = try Subprocess.run(["sh", "-c", "[ -e /proc/$$/fd/\(fd) ] && echo open || echo closed"])
+        #expect(check.stdout == "closed\n")
+    }
+
     /// Pipes of one run do not leak into programs started at the same time: each quick run
     /// ends as soon as its own program does, while slow ones start all around it.
     @Test func concurrentRunsDoNotHoldEachOthersPipes() throws {
@@ -60,6 +70,7 @@ struct TextFormatTests {
         #expect(TextFormat.fixed(0.05, places: 2) == "0.05")
         #expect(TextFormat.fixed(-1.5, places: 0) == "-2")
         #expect(TextFormat.fixed(-0.01, places: 1) == "0.0")
+        #expect(TextFormat.fixed(1e30, places: 1) == "1e+30" && TextFormat.fixed(.nan, places: 1) == "nan")
         #expect(TextFormat.clock(59) == "0:59" && TextFormat.clock(61) == "1:01" && TextFormat.clock(3723) == "1:02:03")
         #expect(TextFormat.padRight("ab", 4) == "ab  " && TextFormat.padRight("abcd", 4) == "abcd ")
         #expect(TextFormat.padLeft("5.0", 5) == "  5.0" && TextFormat.padLeft("100.0", 5) == "100.0")

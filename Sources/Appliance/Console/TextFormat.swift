@@ -3,9 +3,11 @@
 public enum TextFormat {
     /// `value` rounded to `places` decimals: `fixed(12.345, places: 1)` → `12.3`.
     public static func fixed(_ value: Double, places: Int) -> String {
-        guard value.isFinite else { return "\(value)" }
+        let places = min(max(places, 0), 9)
         var scale = 1.0
         for _ in 0..<places { scale *= 10 }
+        // Past Int64's range (or not a number) the plain description is the honest answer.
+        guard value.isFinite, abs(value) * scale < 9e18 else { return "\(value)" }
         let scaled = Int64((abs(value) * scale).rounded())
         let sign = value < 0 && scaled != 0 ? "-" : ""
         guard places > 0 else { return sign + "\(scaled)" }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CLinux
 import Synchronization
 
 /// Runs a helper program (partclone, losetup) to the end: standard output captured, standard
@@ -46,7 +47,9 @@ enum Subprocess {
         // Read both to the end before waiting, so a chatty program cannot fill a pipe and stall.
         let (outputBytes, errorBytes) = drain(output, errors)
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw JobError("cannot wait for \(program): \(describe(errno))") }
+        }
         let exitCode = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + status & 0x7f
         return Result(status: exitCode, stdout: String(decoding: outputBytes, as: UTF8.self), stderr: String(decoding: errorBytes, as: UTF8.self))
     }
@@ -69,6 +72,9 @@ enum Subprocess {
         // dup2 leaves the copies open across exec; the pipes' own ends close there (O_CLOEXEC).
         posix_spawn_file_actions_adddup2(&actions, stdout, 1)
         posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+        // Nothing else of ours: NIO's sockets and epoll descriptors are not close-on-exec, and
+        // a helper holding the HTTP port or a peer's socket would keep them open past us.
+        ezio_spawn_close_from(&actions, 3)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

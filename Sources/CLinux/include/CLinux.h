@@ -2,6 +2,7 @@
 #define EZIO_CLINUX_H
 
 #include <stdint.h>
+#include <spawn.h>
 
 /// Size in bytes of the block device open on `fd` (ioctl BLKGETSIZE64).
 /// Returns 0 on success, -1 with errno set on failure.
@@ -38,5 +39,9 @@ extern const int ezio_seek_hole;
 /// Sets glibc's mmap and trim thresholds (mallopt, in <malloc.h>, which Glibc does not
 /// import). Returns non-zero on success.
 int ezio_tune_malloc(int mmap_threshold, int trim_threshold);
+
+/// Makes a spawned program start with every descriptor from `from` up closed
+/// (posix_spawn_file_actions_addclosefrom_np, glibc 2.34, declared only under _GNU_SOURCE).
+int ezio_spawn_close_from(posix_spawn_file_actions_t *actions, int from);
 
 #endif

@@ -32,8 +32,8 @@ extension PeerConnection {
     /// ignore.
     func requestReceived(_ block: BlockRequest) {
         guard let session else { return }
-        if amChoking { requestsWhileChoked += 1 }
         let pending = incoming.count - incomingHead + requestsWhileChoked
+        if amChoking { requestsWhileChoked += 1 }
         guard pending < session.configuration.maxIncomingRequests else {
             // Our reqq told the peer how many requests we take at once: more is a flood.
             close(reason: "request flood: more than \(session.configuration.maxIncomingRequests) requests outstanding")
