@@ -5,6 +5,7 @@ let package = Package(
     name: "ezio-swift",
     products: [
         .executable(name: "ezio", targets: ["ezio"]),
+        .executable(name: "ezio-boot", targets: ["ezio-boot"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -89,16 +90,32 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(
-            name: "ezio",
+        // The command line: every subcommand but the daemon, and what runs around them.
+        .target(
+            name: "CLI",
             dependencies: [
-                "Appliance", "Control", "Torrent", "BlockIO", "PeerProtocol", "Swarm", "CLinux", "Devices",
+                "Appliance", "Torrent", "BlockIO", "PeerProtocol", "Swarm", "CLinux", "Devices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // `ezio`: the CLI plus the EZIO-compatible gRPC daemon.
+        .executableTarget(
+            name: "ezio",
+            dependencies: [
+                "CLI", "Appliance", "Control", "PeerProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // `ezio-boot`: the CLI without the daemon, for the network-boot image (no gRPC or TLS).
+        .executableTarget(
+            name: "ezio-boot",
+            dependencies: ["CLI", "Appliance", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         // Helpers shared by the test targets: seeded randomness, input mutation, scratch folders.
@@ -124,6 +141,6 @@ let package = Package(
             dependencies: ["Appliance", "Torrent", "BlockIO", "TestSupport", "Swarm", "PeerProtocol", .product(name: "NIOCore", package: "swift-nio")]
         ),
         // Runs the built `ezio` binary against real tools: loop devices, partclone, python3-libtorrent.
-        .testTarget(name: "IntegrationTests", dependencies: ["ezio", "Torrent", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["ezio", "ezio-boot", "Torrent", "TestSupport"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Appliance
 import ArgumentParser
+import CLI
 import Control
 import Logging
 import PeerProtocol

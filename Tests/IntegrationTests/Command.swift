@@ -93,6 +93,11 @@ enum Integration {
         return folder.appendingPathComponent("ezio").path
     }
 
+    /// The `ezio-boot` built beside `ezio` (the network-boot image's command).
+    static var ezioBoot: String {
+        URL(fileURLWithPath: ezio).deletingLastPathComponent().appendingPathComponent("ezio-boot").path
+    }
+
     /// Tests that need root and Debian tools run when those are here, or always when
     /// `EZIO_REQUIRE_INTEGRATION=1` (scripts/test sets it, so CI fails instead of skipping).
     static var enabled: Bool {

@@ -205,6 +205,12 @@ struct CloneContractTests {
             #expect(result.status == 0, "ezio \(command) --help: \(result.stderr)")
             #expect(result.stdout.contains("USAGE: ezio \(command)".trimmingCharacters(in: .whitespaces)), "ezio \(command) --help")
         }
+        // The boot image's ezio has the same commands but the daemon, and no drop-in start.
+        let boot = try Command.run([Integration.ezioBoot, "--help"])
+        #expect(boot.status == 0 && boot.stdout.contains("USAGE: ezio") && boot.stdout.contains("clone") && !boot.stdout.contains("daemon"))
+        let bootClone = try Command.run([Integration.ezioBoot, "clone", "--help"])
+        #expect(bootClone.status == 0 && bootClone.stdout.contains("USAGE: ezio clone"))
+        #expect(try Command.run([Integration.ezioBoot, "daemon"]).status == 2)
         let version = try Command.run([Integration.ezio, "--version"])
         #expect(version.status == 0 && version.stdout.hasSuffix("\n") && version.stdout.dropLast().allSatisfy { $0.isNumber || $0 == "." })
     }

@@ -2,8 +2,11 @@ import Appliance
 import ArgumentParser
 import BlockIO
 
-struct VerifyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct VerifyCommand: ParsableCommand {
+    /// Made by the argument parser.
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check a device or image against a torrent, piece by piece.",
         discussion: """
@@ -24,11 +27,11 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Hashing threads (default: one per core).")
     var threads: Int = WorkerThreads.coreCount
 
-    func validate() throws {
+    public func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
-    func run() throws {
+    public func run() throws {
         var job = VerifyJob(torrentPath: torrent, targetPath: target)
         job.threads = threads
         let report: VerifyJob.Report

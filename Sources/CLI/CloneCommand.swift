@@ -6,8 +6,11 @@ import Devices
 import Glibc
 #endif
 
-struct CloneCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct CloneCommand: AsyncParsableCommand {
+    /// Made by the argument parser.
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "clone",
         abstract: "Download a torrent into a device or file, verified, then seed for a while.",
         discussion: """
@@ -68,7 +71,7 @@ struct CloneCommand: AsyncParsableCommand {
     @Flag(name: .customLong("json-progress"), help: "One JSON object per line, once a second and at each state change.")
     var jsonProgress = false
 
-    func validate() throws {
+    public func validate() throws {
         guard seedRatio >= 0, seedIdle >= 0 else { throw ValidationError("--seed-ratio and --seed-idle must not be negative") }
         guard let bytes = ByteCount.parse(memory), bytes >= 1 << 20 else { throw ValidationError("--memory must be at least 1M") }
         guard IOEngine(rawValue: ioEngine) != nil else { throw ValidationError("--io-engine must be pwritev or io_uring") }
@@ -77,7 +80,7 @@ struct CloneCommand: AsyncParsableCommand {
         if let queueDepth, !(1...4096).contains(queueDepth) { throw ValidationError("--queue-depth must be 1 to 4096") }
     }
 
-    func run() async throws {
+    public func run() async throws {
         var job = CloneJob(torrent: torrent, target: target)
         job.allowLoop = allowLoop
         job.force = force

@@ -1,8 +1,11 @@
 import Appliance
 import ArgumentParser
 
-struct InfoCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct InfoCommand: ParsableCommand {
+    /// Made by the argument parser.
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "info",
         abstract: "Show a torrent's info-hash, name, pieces, extents and trackers."
     )
@@ -13,7 +16,7 @@ struct InfoCommand: ParsableCommand {
     @Flag(help: "Print JSON (keys: info_hash, name, piece_length, piece_count, total_length, extent_count, trackers).")
     var json = false
 
-    func run() throws {
+    public func run() throws {
         let summary = TorrentSummary(try TorrentFile.load(torrent))
         print(json ? try JSONOutput.encode(summary) : summary.text)
     }

@@ -4,7 +4,10 @@ import PeerProtocol
 import Swarm
 
 /// Engine options shared by `seed` and `clone`.
-struct SwarmOptions: ParsableArguments {
+public struct SwarmOptions: ParsableArguments {
+    /// Made by the argument parser.
+    public init() {}
+
     @Option(help: "Port to listen on for peers (0: any free port).")
     var port: Int?
 
@@ -26,7 +29,7 @@ struct SwarmOptions: ParsableArguments {
     @Flag(help: "Fetch pieces strictly in order (default: rarest first inside a window of 32 pieces ahead of the in-order point).")
     var sequential = false
 
-    func validate() throws {
+    public func validate() throws {
         if rarestFirst, sequential { throw ValidationError("--rarest-first and --sequential exclude each other") }
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0 to 65535") }
         for peer in peers where PeerAddress(peer) == nil { throw ValidationError("--peer '\(peer)' is not HOST:PORT") }

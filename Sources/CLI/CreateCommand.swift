@@ -2,8 +2,11 @@ import Appliance
 import ArgumentParser
 import BlockIO
 
-struct CreateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct CreateCommand: ParsableCommand {
+    /// Made by the argument parser.
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "create",
         abstract: "Create an EZIO-layout torrent of a device or image, or from partclone's torrent.info.",
         discussion: """
@@ -47,7 +50,7 @@ struct CreateCommand: ParsableCommand {
     @Flag(name: .customLong("private"), help: "Mark the torrent private (changes the info-hash).")
     var isPrivate = false
 
-    func validate() throws {
+    public func validate() throws {
         switch (source, partcloneInfo) {
         case (nil, nil): throw ValidationError("give a SOURCE or --partclone-info FILE")
         case (_?, _?): throw ValidationError("give a SOURCE or --partclone-info FILE, not both")
@@ -60,7 +63,7 @@ struct CreateCommand: ParsableCommand {
         guard ByteCount.parse(minimumHole) != nil else { throw ValidationError("--min-hole: '\(minimumHole)' is not a size") }
     }
 
-    func run() throws {
+    public func run() throws {
         let input: CreateJob.Input = partcloneInfo.map { .partcloneInfo(path: $0) } ?? (disk ? .disk(path: source!) : .source(path: source!))
         var job = CreateJob(input: input, output: output)
         job.name = name

@@ -3,8 +3,11 @@ import ArgumentParser
 import PeerProtocol
 
 /// `ezio serve SOURCE`: the seeder console.
-struct ServeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct ServeCommand: AsyncParsableCommand {
+    /// Made by the argument parser.
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve a disk or image to network-booted clients: torrent, tracker, boot files, seeding, and a live table of clients.",
         discussion: """
@@ -56,7 +59,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var metrics: MetricsOption
 
-    func validate() throws {
+    public func validate() throws {
         guard PeerAddress(http) != nil else { throw ValidationError("--http '\(http)' is not HOST:PORT") }
         guard let size = ByteCount.parse(pieceSize), CreateJob.pieceSizes.contains(Int(size)) else {
             throw ValidationError("--piece-size must be a size from 16K to 256M")
@@ -64,7 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let untilComplete, untilComplete < 1 { throw ValidationError("--until-complete must be at least 1") }
     }
 
-    func run() async throws {
+    public func run() async throws {
         let base = String(source.split(separator: "/").last ?? "image")
         var job = ServeJob(source: source, output: output ?? "\(stateDirectory)/\(name ?? base).torrent")
         if output == nil { try Folder.make(stateDirectory, purpose: "state") }

@@ -6,10 +6,11 @@ import Prometheus
 
 /// Metrics for the executable: swift-metrics backed by one Prometheus registry, which
 /// `--metrics HOST:PORT` serves and the 30 s log line reads. Libraries only emit.
-enum MetricsSetup {
+public enum MetricsSetup {
     static let registry = PrometheusCollectorRegistry()
 
-    static func bootstrap() {
+    /// Sends swift-metrics to the Prometheus registry; once, before any metric is made.
+    public static func bootstrap() {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = [
             .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(20),
@@ -20,17 +21,21 @@ enum MetricsSetup {
     }
 
     /// The export for a command's `--metrics` value.
-    static func export(_ listen: String?) -> MetricsExport {
+    public static func export(_ listen: String?) -> MetricsExport {
         MetricsExport(registry: registry, listen: listen.flatMap(PeerAddress.init))
     }
 }
 
 /// `--metrics HOST:PORT`, shared by the long-running commands.
-struct MetricsOption: ParsableArguments {
-    @Option(name: .customLong("metrics"), help: "Serve Prometheus metrics on HOST:PORT at /metrics.")
-    var metrics: String?
+public struct MetricsOption: ParsableArguments {
+    /// Made by the argument parser.
+    public init() {}
 
-    func validate() throws {
+    /// HOST:PORT to serve /metrics on, if any.
+    @Option(name: .customLong("metrics"), help: "Serve Prometheus metrics on HOST:PORT at /metrics.")
+    public var metrics: String?
+
+    public func validate() throws {
         if let metrics, PeerAddress(metrics) == nil { throw ValidationError("--metrics '\(metrics)' is not HOST:PORT") }
     }
 }

@@ -5,8 +5,9 @@ import Glibc
 
 /// Logging for the executable: swift-log to standard error, level from `EZIO_LOG_LEVEL`
 /// (trace, debug, info, warn, error; default info). Libraries only ever receive a Logger.
-enum LogSetup {
-    static func bootstrap() {
+public enum LogSetup {
+    /// Sets up swift-log once, before any logger is made.
+    public static func bootstrap() {
         let requested = getenv("EZIO_LOG_LEVEL").map { String(cString: $0).lowercased() }
         let level = requested.flatMap(Self.level(named:)) ?? .info
         LoggingSystem.bootstrap { label in
@@ -31,5 +32,5 @@ enum LogSetup {
     }
 
     /// The logger commands use.
-    static var logger: Logger { Logger(label: "ezio") }
+    public static var logger: Logger { Logger(label: "ezio") }
 }

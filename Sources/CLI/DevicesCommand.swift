@@ -2,8 +2,11 @@ import Appliance
 import ArgumentParser
 import Devices
 
-struct DevicesCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct DevicesCommand: ParsableCommand {
+    /// Made by the argument parser.
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "devices",
         abstract: "List the block devices and whether each may be a clone target.",
         discussion: "Fields neither udev nor sysfs knows are listed as unknown. --watch prints devices as they come and go."
@@ -24,7 +27,7 @@ struct DevicesCommand: ParsableCommand {
     @Flag(help: "Judge as clone would with --force.")
     var force = false
 
-    func run() throws {
+    public func run() throws {
         if watch { return try watchEvents() }
         let policy = TargetPolicy(allowLoop: allowLoop, force: force)
         let devices = DeviceDiscovery().list()

@@ -2,8 +2,11 @@ import Appliance
 import ArgumentParser
 import PeerProtocol
 
-struct SeedCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct SeedCommand: AsyncParsableCommand {
+    /// Made by the argument parser.
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "seed",
         abstract: "Serve a device or image to peers until stopped (SIGINT/SIGTERM).",
         discussion: "The source is checked against the torrent on every core first; pieces that fail are reported and never served."
@@ -28,13 +31,13 @@ struct SeedCommand: AsyncParsableCommand {
     @Option(name: .customLong("until-complete"), help: "Exit once N clients reported completion to the embedded tracker and none is downloading.")
     var untilComplete: Int?
 
-    func validate() throws {
+    public func validate() throws {
         if let untilComplete, untilComplete < 1 { throw ValidationError("--until-complete must be at least 1") }
         if untilComplete != nil, trackerListen == nil { throw ValidationError("--until-complete needs --tracker-listen") }
         if let trackerListen, PeerAddress(trackerListen) == nil { throw ValidationError("--tracker-listen '\(trackerListen)' is not HOST:PORT") }
     }
 
-    func run() async throws {
+    public func run() async throws {
         var job = SeedJob(torrentPath: torrent, sourcePath: source)
         swarm.apply(to: &job.swarm, defaultPort: 6881)
         job.trackerListen = trackerListen.flatMap(PeerAddress.init)
@@ -45,8 +48,11 @@ struct SeedCommand: AsyncParsableCommand {
     }
 }
 
-struct TrackerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct TrackerCommand: AsyncParsableCommand {
+    /// Made by the argument parser.
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "tracker",
         abstract: "Run an HTTP BitTorrent tracker until stopped."
     )
@@ -57,12 +63,12 @@ struct TrackerCommand: AsyncParsableCommand {
     @Option(help: "Seconds between announces asked of clients.")
     var interval = 60
 
-    func validate() throws {
+    public func validate() throws {
         guard PeerAddress(listen) != nil else { throw ValidationError("--listen '\(listen)' is not HOST:PORT") }
         guard interval >= 1 else { throw ValidationError("--interval must be at least 1") }
     }
 
-    func run() async throws {
+    public func run() async throws {
         try await TrackerJob(listen: PeerAddress(listen)!, interval: interval).run(logger: LogSetup.logger)
     }
 }
