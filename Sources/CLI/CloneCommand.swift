@@ -6,10 +6,12 @@ import Devices
 import Glibc
 #endif
 
+/// `ezio clone TORRENT TARGET`: clone onto a device or image, verify, seed for a while.
 public struct CloneCommand: AsyncParsableCommand {
     /// Made by the argument parser.
     public init() {}
 
+    /// Name, summary and help of the subcommand.
     public static let configuration = CommandConfiguration(
         commandName: "clone",
         abstract: "Download a torrent into a device or file, verified, then seed for a while.",
@@ -71,6 +73,7 @@ public struct CloneCommand: AsyncParsableCommand {
     @Flag(name: .customLong("json-progress"), help: "One JSON object per line, once a second and at each state change.")
     var jsonProgress = false
 
+    /// Checks the options before anything runs (bad usage exits 2).
     public func validate() throws {
         guard seedRatio >= 0, seedIdle >= 0 else { throw ValidationError("--seed-ratio and --seed-idle must not be negative") }
         guard let bytes = ByteCount.parse(memory), bytes >= 1 << 20 else { throw ValidationError("--memory must be at least 1M") }
@@ -80,6 +83,7 @@ public struct CloneCommand: AsyncParsableCommand {
         if let queueDepth, !(1...4096).contains(queueDepth) { throw ValidationError("--queue-depth must be 1 to 4096") }
     }
 
+    /// Runs the command (0 done, 1 failed).
     public func run() async throws {
         var job = CloneJob(torrent: torrent, target: target)
         job.allowLoop = allowLoop

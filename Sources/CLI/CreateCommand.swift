@@ -2,10 +2,12 @@ import Appliance
 import ArgumentParser
 import BlockIO
 
+/// `ezio create SOURCE -o OUT.torrent`: make an EZIO-layout torrent of a device, image or disk.
 public struct CreateCommand: ParsableCommand {
     /// Made by the argument parser.
     public init() {}
 
+    /// Name, summary and help of the subcommand.
     public static let configuration = CommandConfiguration(
         commandName: "create",
         abstract: "Create an EZIO-layout torrent of a device or image, or from partclone's torrent.info.",
@@ -50,6 +52,7 @@ public struct CreateCommand: ParsableCommand {
     @Flag(name: .customLong("private"), help: "Mark the torrent private (changes the info-hash).")
     var isPrivate = false
 
+    /// Checks the options before anything runs (bad usage exits 2).
     public func validate() throws {
         switch (source, partcloneInfo) {
         case (nil, nil): throw ValidationError("give a SOURCE or --partclone-info FILE")
@@ -63,6 +66,7 @@ public struct CreateCommand: ParsableCommand {
         guard ByteCount.parse(minimumHole) != nil else { throw ValidationError("--min-hole: '\(minimumHole)' is not a size") }
     }
 
+    /// Runs the command (0 done, 1 failed).
     public func run() throws {
         let input: CreateJob.Input = partcloneInfo.map { .partcloneInfo(path: $0) } ?? (disk ? .disk(path: source!) : .source(path: source!))
         var job = CreateJob(input: input, output: output)

@@ -2,10 +2,12 @@ import Appliance
 import ArgumentParser
 import Devices
 
+/// `ezio devices`: the block devices and whether each may be a target, and why not.
 public struct DevicesCommand: ParsableCommand {
     /// Made by the argument parser.
     public init() {}
 
+    /// Name, summary and help of the subcommand.
     public static let configuration = CommandConfiguration(
         commandName: "devices",
         abstract: "List the block devices and whether each may be a clone target.",
@@ -27,6 +29,7 @@ public struct DevicesCommand: ParsableCommand {
     @Flag(help: "Judge as clone would with --force.")
     var force = false
 
+    /// Runs the command (0 done, 1 failed).
     public func run() throws {
         if watch { return try watchEvents() }
         let policy = TargetPolicy(allowLoop: allowLoop, force: force)

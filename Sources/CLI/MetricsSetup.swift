@@ -35,6 +35,7 @@ public struct MetricsOption: ParsableArguments {
     @Option(name: .customLong("metrics"), help: "Serve Prometheus metrics on HOST:PORT at /metrics.")
     public var metrics: String?
 
+    /// Checks the options before anything runs (bad usage exits 2).
     public func validate() throws {
         if let metrics, PeerAddress(metrics) == nil { throw ValidationError("--metrics '\(metrics)' is not HOST:PORT") }
     }

@@ -2,10 +2,12 @@ import Appliance
 import ArgumentParser
 import PeerProtocol
 
+/// `ezio seed TORRENT SOURCE`: serve a device or image to peers until stopped.
 public struct SeedCommand: AsyncParsableCommand {
     /// Made by the argument parser.
     public init() {}
 
+    /// Name, summary and help of the subcommand.
     public static let configuration = CommandConfiguration(
         commandName: "seed",
         abstract: "Serve a device or image to peers until stopped (SIGINT/SIGTERM).",
@@ -31,12 +33,14 @@ public struct SeedCommand: AsyncParsableCommand {
     @Option(name: .customLong("until-complete"), help: "Exit once N clients reported completion to the embedded tracker and none is downloading.")
     var untilComplete: Int?
 
+    /// Checks the options before anything runs (bad usage exits 2).
     public func validate() throws {
         if let untilComplete, untilComplete < 1 { throw ValidationError("--until-complete must be at least 1") }
         if untilComplete != nil, trackerListen == nil { throw ValidationError("--until-complete needs --tracker-listen") }
         if let trackerListen, PeerAddress(trackerListen) == nil { throw ValidationError("--tracker-listen '\(trackerListen)' is not HOST:PORT") }
     }
 
+    /// Runs the command (0 done, 1 failed).
     public func run() async throws {
         var job = SeedJob(torrentPath: torrent, sourcePath: source)
         swarm.apply(to: &job.swarm, defaultPort: 6881)
@@ -48,10 +52,12 @@ public struct SeedCommand: AsyncParsableCommand {
     }
 }
 
+/// `ezio tracker`: the embedded tracker on its own.
 public struct TrackerCommand: AsyncParsableCommand {
     /// Made by the argument parser.
     public init() {}
 
+    /// Name, summary and help of the subcommand.
     public static let configuration = CommandConfiguration(
         commandName: "tracker",
         abstract: "Run an HTTP BitTorrent tracker until stopped."
@@ -63,11 +69,13 @@ public struct TrackerCommand: AsyncParsableCommand {
     @Option(help: "Seconds between announces asked of clients.")
     var interval = 60
 
+    /// Checks the options before anything runs (bad usage exits 2).
     public func validate() throws {
         guard PeerAddress(listen) != nil else { throw ValidationError("--listen '\(listen)' is not HOST:PORT") }
         guard interval >= 1 else { throw ValidationError("--interval must be at least 1") }
     }
 
+    /// Runs the command (0 done, 1 failed).
     public func run() async throws {
         try await TrackerJob(listen: PeerAddress(listen)!, interval: interval).run(logger: LogSetup.logger)
     }

@@ -7,6 +7,7 @@ public struct ServeCommand: AsyncParsableCommand {
     /// Made by the argument parser.
     public init() {}
 
+    /// Name, summary and help of the subcommand.
     public static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve a disk or image to network-booted clients: torrent, tracker, boot files, seeding, and a live table of clients.",
@@ -59,6 +60,7 @@ public struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var metrics: MetricsOption
 
+    /// Checks the options before anything runs (bad usage exits 2).
     public func validate() throws {
         guard PeerAddress(http) != nil else { throw ValidationError("--http '\(http)' is not HOST:PORT") }
         guard let size = ByteCount.parse(pieceSize), CreateJob.pieceSizes.contains(Int(size)) else {
@@ -67,6 +69,7 @@ public struct ServeCommand: AsyncParsableCommand {
         if let untilComplete, untilComplete < 1 { throw ValidationError("--until-complete must be at least 1") }
     }
 
+    /// Runs the command (0 done, 1 failed).
     public func run() async throws {
         let base = String(source.split(separator: "/").last ?? "image")
         var job = ServeJob(source: source, output: output ?? "\(stateDirectory)/\(name ?? base).torrent")

@@ -29,6 +29,7 @@ public struct SwarmOptions: ParsableArguments {
     @Flag(help: "Fetch pieces strictly in order (default: rarest first inside a window of 32 pieces ahead of the in-order point).")
     var sequential = false
 
+    /// Checks the options before anything runs (bad usage exits 2).
     public func validate() throws {
         if rarestFirst, sequential { throw ValidationError("--rarest-first and --sequential exclude each other") }
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0 to 65535") }

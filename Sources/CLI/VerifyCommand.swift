@@ -2,10 +2,12 @@ import Appliance
 import ArgumentParser
 import BlockIO
 
+/// `ezio verify TORRENT TARGET`: hash a target against a torrent and list bad pieces.
 public struct VerifyCommand: ParsableCommand {
     /// Made by the argument parser.
     public init() {}
 
+    /// Name, summary and help of the subcommand.
     public static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check a device or image against a torrent, piece by piece.",
@@ -27,10 +29,12 @@ public struct VerifyCommand: ParsableCommand {
     @Option(help: "Hashing threads (default: one per core).")
     var threads: Int = WorkerThreads.coreCount
 
+    /// Checks the options before anything runs (bad usage exits 2).
     public func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
+    /// Runs the command (0 done, 1 failed).
     public func run() throws {
         var job = VerifyJob(torrentPath: torrent, targetPath: target)
         job.threads = threads

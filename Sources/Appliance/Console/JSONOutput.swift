@@ -16,18 +16,30 @@ public enum JSONOutput {
 public enum JSONValue: Encodable, Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
     ExpressibleByFloatLiteral, ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
 {
+    /// A string.
     case string(String)
+    /// A whole number.
     case integer(Int64)
+    /// A number with a fraction.
     case number(Double)
+    /// true or false.
     case bool(Bool)
+    /// A list.
     case array([JSONValue])
+    /// An object.
     case object([String: JSONValue])
 
+    /// A string.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// An integer.
     public init(integerLiteral value: Int64) { self = .integer(value) }
+    /// A number.
     public init(floatLiteral value: Double) { self = .number(value) }
+    /// A boolean.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// An array.
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    /// An object (the last of repeated keys wins).
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
@@ -41,6 +53,7 @@ public enum JSONValue: Encodable, Sendable, Equatable, ExpressibleByStringLitera
     /// A boolean value.
     public static func of(_ value: Bool) -> JSONValue { .bool(value) }
 
+    /// Writes the value as its JSON kind.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
