@@ -1,10 +1,5 @@
 import Torrent
 
-extension String {
-    /// Padded with spaces to `width`.
-    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
-}
-
 /// What `ezio info` shows of a torrent; the JSON keys are part of the CLI's contract.
 public struct TorrentSummary: Sendable, Codable, Equatable {
     /// Info-hash, lowercase hex.
@@ -125,8 +120,9 @@ public struct TorrentSummary: Sendable, Codable, Equatable {
             lines.append("  #  start (bytes)    size              type                                  filesystem  in torrent  name")
             for partition in disk.partitions {
                 lines.append("  " + [
-                    String(partition.number).padding(2), String(partition.start).padding(16), ByteCount.format(partition.size).padding(17),
-                    partition.type.padding(37), (partition.filesystem ?? "-").padding(11), partition.content.padding(11), partition.name ?? "",
+                    TextFormat.pad(String(partition.number), to: 2), TextFormat.pad(String(partition.start), to: 16),
+                    TextFormat.pad(ByteCount.format(partition.size), to: 17), TextFormat.pad(partition.type, to: 37),
+                    TextFormat.pad(partition.filesystem ?? "-", to: 11), TextFormat.pad(partition.content, to: 11), partition.name ?? "",
                 ].joined(separator: " "))
             }
         }

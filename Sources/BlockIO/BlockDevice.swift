@@ -64,7 +64,6 @@ public final class BlockDevice: Sendable {
         try Sys.pwriteFully(fd, path, base, buffer.count, offset)
     }
 
-    /// Flushes written data to stable storage.
     /// The logical sector size: the device's, 512 for a file.
     public var logicalSectorSize: Int {
         guard kind == .blockDevice else { return 512 }
@@ -97,6 +96,7 @@ public final class BlockDevice: Sendable {
         return ezio_reread_partitions(fd) == 0
     }
 
+    /// Flushes written data to stable storage.
     public func sync() throws(SystemError) {
         try Sys.fsync(fd, path)
     }

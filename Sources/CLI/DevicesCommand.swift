@@ -54,7 +54,7 @@ public struct DevicesCommand: ParsableCommand {
         }
         let widths = (0..<rows[0].count - 1).map { column in rows.map { $0[column].count }.max()! }
         return rows.map { row in
-            (0..<row.count - 1).map { row[$0] + String(repeating: " ", count: widths[$0] - row[$0].count) }.joined(separator: "  ")
+            (0..<row.count - 1).map { TextFormat.pad(row[$0], to: widths[$0]) }.joined(separator: "  ")
                 + "  " + row[row.count - 1]
         }.joined(separator: "\n")
     }

@@ -47,14 +47,12 @@ struct ServeConsole: Service {
     }
 
     private func summary(_ rows: [ClientRow], uploadRate: Int64) -> [String: JSONValue] {
-        var counts: [String: JSONValue] = [:]
-        for row in rows {
-            if case .integer(let count) = counts[row.state] ?? 0 { counts[row.state] = .integer(count + 1) }
-        }
+        var counts: [String: Int] = [:]
+        for row in rows { counts[row.state, default: 0] += 1 }
         let rowValues: [JSONValue] = rows.map { row in
             ["address": .of(row.address), "progress": .of((row.progress * 1000).rounded() / 1000), "state": .of(row.state), "finished": .of(row.finished)]
         }
-        return ["event": "status", "clients": .of(rows.count), "states": .object(counts), "upload_rate": .of(uploadRate), "rows": .array(rowValues)]
+        return ["event": "status", "clients": .of(rows.count), "states": .object(counts.mapValues { .of($0) }), "upload_rate": .of(uploadRate), "rows": .array(rowValues)]
     }
 
     private func emit(row: ClientRow) {

@@ -24,9 +24,14 @@ public enum TextFormat {
             : "\(seconds / 60):\(two(seconds % 60))"
     }
 
-    /// `text` followed by spaces to `width` characters (and at least one space).
+    /// `text` followed by spaces to `width` characters; longer text as it is.
+    public static func pad(_ text: String, to width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+
+    /// A column of `width` characters: `text` padded, and at least one space after it.
     public static func padRight(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+        pad(text, to: width - 1) + " "
     }
 
     /// Spaces, then `text`, to `width` characters.

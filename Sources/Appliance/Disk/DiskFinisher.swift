@@ -42,7 +42,7 @@ enum DiskFinisher {
                     try write(grown, to: device, sector: 0, sectorSize: sectorSize)
                 } else {
                     // The last partition is a logical one: grow the extended partition and it.
-                    guard let table = try PartitionTable.read(size: device.size, sectorSize: sectorSize, { offset, count in try device.read(count: count, at: offset) }),
+                    guard let table = try device.partitionTable(sectorSize: sectorSize),
                           let last = table.entries.filter({ !$0.isExtended }).max(by: { $0.start + $0.size < $1.start + $1.size }),
                           let ebrSector = last.ebr,
                           let grown = PartitionTable.mbrGrowingLastLogical(mbr, ebr: try device.read(count: sectorSize, at: ebrSector * Int64(sectorSize)), table: table, sectors: sectors)

@@ -18,8 +18,7 @@ enum DiskPlanner {
     /// Whether `path` starts with a partition table we can read (so it is a whole disk).
     static func isWholeDisk(_ path: String) -> Bool {
         guard let device = try? BlockDevice(path: path) else { return false }
-        let table = try? PartitionTable.read(size: device.size, sectorSize: device.logicalSectorSize) { offset, count in try device.read(count: count, at: offset) }
-        return table != nil
+        return (try? device.partitionTable()) != nil
     }
 
     static func plan(source path: String, logger: Logger) throws(JobError) -> Plan {
@@ -32,7 +31,7 @@ enum DiskPlanner {
         let sectorSize = device.logicalSectorSize
         let table: PartitionTable?
         do {
-            table = try PartitionTable.read(size: device.size, sectorSize: sectorSize) { offset, count in try device.read(count: count, at: offset) }
+            table = try device.partitionTable()
         } catch {
             throw JobError("\(path): cannot read the partition table: \(error)")
         }
@@ -62,14 +61,13 @@ enum DiskPlanner {
                 probes.append(Probe(entry: entry, runs: [], content: "none"))
                 continue
             }
-            let head = (try? device.read(count: Int(min(Int64(FilesystemProbe.headLength), length)), at: start)) ?? []
-            let filesystem = FilesystemProbe.identify(head)
-            var probe = Probe(entry: entry, filesystem: filesystem, runs: [(0, length)], content: "whole")
-            if filesystem == "swap" {
+            let found = UsedBlocks.probe(device, offset: start, length: length)
+            var probe = Probe(entry: entry, filesystem: found.filesystem, runs: [(0, length)], content: "whole")
+            if found.filesystem == "swap" {
                 probe.content = "header"
-                probe.runs = [(0, min(length, Int64(FilesystemProbe.swapHeaderLength(head))))]
-            } else if let filesystem, let program = FilesystemProbe.partcloneProgram(for: filesystem), Subprocess.locate(program) != nil {
-                probe.program = program
+                probe.runs = [(0, min(length, Int64(FilesystemProbe.swapHeaderLength(found.head))))]
+            } else {
+                probe.program = found.program
             }
             probes.append(probe)
         }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import BlockIO
+import Devices
 import Torrent
 import Logging
 
@@ -9,6 +10,15 @@ import Logging
 /// reads the filesystem's bitmaps and hashes nothing). A filesystem inside a disk image or
 /// disk is reached through a read-only loop device at its offset, which is detached after.
 enum UsedBlocks {
+    /// What lies at `offset` of `device`: its first bytes, the filesystem they show, and the
+    /// installed partclone program that can list that filesystem's used blocks, if any.
+    static func probe(_ device: BlockDevice, offset: Int64, length: Int64) -> (head: [UInt8], filesystem: String?, program: String?) {
+        let head = (try? device.read(count: Int(min(Int64(FilesystemProbe.headLength), length)), at: offset)) ?? []
+        let filesystem = FilesystemProbe.identify(head)
+        let program = filesystem.flatMap(FilesystemProbe.partcloneProgram(for:)).flatMap { Subprocess.locate($0) != nil ? $0 : nil }
+        return (head, filesystem, program)
+    }
+
     /// Used runs as (offset, length) relative to the filesystem's start, or an error naming
     /// what failed.
     static func runs(program: String, source: String, offset: Int64, length: Int64, wholeSource: Bool, logger: Logger) throws(JobError) -> [(offset: Int64, length: Int64)] {

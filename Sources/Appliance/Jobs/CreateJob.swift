@@ -129,9 +129,8 @@ public struct CreateJob: Sendable {
     private func sourceRegions(_ path: String, logger: Logger) throws(JobError) -> [(offset: Int64, length: Int64)] {
         do {
             let device = try BlockDevice(path: path)
-            let head = (try? device.read(count: Int(min(Int64(FilesystemProbe.headLength), device.size)), at: 0)) ?? []
-            if let filesystem = FilesystemProbe.identify(head), filesystem != "swap",
-               let program = FilesystemProbe.partcloneProgram(for: filesystem), Subprocess.locate(program) != nil {
+            let probe = UsedBlocks.probe(device, offset: 0, length: device.size)
+            if let filesystem = probe.filesystem, let program = probe.program {
                 let runs = try UsedBlocks.runs(program: program, source: path, offset: 0, length: device.size, wholeSource: true, logger: logger)
                 logger.info("source", metadata: [
                     "path": "\(path)", "filesystem": "\(filesystem)", "size": "\(device.size)", "used_runs": "\(runs.count)",

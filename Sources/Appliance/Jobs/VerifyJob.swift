@@ -102,7 +102,7 @@ public struct VerifyJob: Sendable {
     /// exactly the source's.
     private func tableOnly(_ bad: [Int], disk: DiskSummary, map: ExtentMap, metainfo: Metainfo) -> [Int] {
         guard !disk.tableSectors.isEmpty, let device = try? BlockDevice(path: targetPath),
-              (try? PartitionTable.read(size: device.size, sectorSize: disk.sectorSize, { offset, count in try device.read(count: count, at: offset) })) != nil
+              (try? device.partitionTable(sectorSize: disk.sectorSize)) != nil
         else { return [] }
         let layout = PieceLayout(pieceLength: metainfo.pieceLength, totalLength: map.totalLength)
         return bad.filter { piece in
