@@ -33,8 +33,28 @@ public enum WorkerThreads {
         for thread in threads { pthread_join(thread, nil) }
     }
 
-    private final class Job: Sendable {
+    fileprivate final class Job: Sendable {
         let work: @Sendable () -> Void
         init(_ work: @escaping @Sendable () -> Void) { self.work = work }
+    }
+}
+
+extension WorkerThreads {
+    /// Runs `body` on a new thread of its own and returns at once: for a blocking loop that
+    /// lives as long as something outside (a helper program's output). Runs it here when no
+    /// thread can be made.
+    public static func detach(_ body: @escaping @Sendable () -> Void) {
+        let box = Unmanaged.passRetained(Job(body))
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, { raw in
+            let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
+            job.work()
+            return nil
+        }, box.toOpaque())
+        if result != 0 {
+            box.takeRetainedValue().work()
+        } else {
+            pthread_detach(thread)
+        }
     }
 }

@@ -50,6 +50,15 @@ public struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("until-complete"), help: "Exit once N clients are done (reported done, or stopped after completing) and none is downloading.")
     var untilComplete: Int?
 
+    @Flag(help: "Answer PXE clients as a proxy DHCP server with TFTP (dnsmasq as a child), on the interface of --advertise: the network's own DHCP server keeps handing out addresses, untouched. Needs --boot-dir.")
+    var pxe = false
+
+    @Flag(help: "Serve --boot-dir over TFTP only (dnsmasq, no DHCP), for a DHCP server that sends PXE clients here.")
+    var tftp = false
+
+    @Flag(name: .customLong("secure-boot"), help: "UEFI PXE clients get the signed shim, grub and kernel instead of iPXE (Secure Boot on).")
+    var secureBoot = false
+
     @Flag(help: "Print JSON events (one per line) instead of the full-screen table.")
     var json = false
 
@@ -67,13 +76,15 @@ public struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--piece-size must be a size from 16K to 256M")
         }
         if let untilComplete, untilComplete < 1 { throw ValidationError("--until-complete must be at least 1") }
+        if pxe || tftp, bootDirectory == nil { throw ValidationError("--pxe and --tftp need --boot-dir (scripts/build-netboot writes image/out)") }
+        if pxe, tftp { throw ValidationError("--pxe already serves TFTP; pass one of --pxe and --tftp") }
     }
 
     /// Runs the command (0 done, 1 failed).
     public func run() async throws {
         let base = String(source.split(separator: "/").last ?? "image")
         var job = ServeJob(source: source, output: output ?? "\(stateDirectory)/\(name ?? base).torrent")
-        if output == nil { try Folder.make(stateDirectory, purpose: "state") }
+        if output == nil || pxe || tftp { try Folder.make(stateDirectory, purpose: "state") }
         job.torrentPath = torrent
         job.pieceLength = Int(ByteCount.parse(pieceSize)!)
         job.name = name
@@ -83,6 +94,10 @@ public struct ServeCommand: AsyncParsableCommand {
         job.kernelArguments = kernelArguments
         job.untilComplete = untilComplete
         job.json = json
+        job.pxe = pxe
+        job.tftp = tftp
+        job.secureBoot = secureBoot
+        job.tftpRoot = "\(stateDirectory)/tftp"
         job.metrics = MetricsSetup.export(metrics.metrics)
         swarm.apply(to: &job.swarm, defaultPort: 6881)
         try await job.run(logger: LogSetup.logger)

@@ -49,3 +49,22 @@ struct ClientBoardTests {
         #expect(failed?.error == "no eligible disk")
     }
 }
+
+extension ClientBoardTests {
+    /// A network-booted client reports "cloning" first: once it stops seeding it is
+    /// "checking" (its read-back and report still to come), not done, until its final report.
+    @Test func aClientAtWorkIsNotDoneUntilItsFinalReport() {
+        let board = ClientBoard(totalBytes: 100 << 20, pieceLength: 1 << 20, pieceCount: 100)
+        let now = NIODeadline.now()
+        let stopped = TrackedPeer(peerID: a, address: PeerAddress(host: "10.0.0.11", port: 6881), left: 0, uploaded: 0, downloaded: 0, completed: true, stopped: true, lastSeen: now)
+        board.record(ClientReport(peerID: nil, state: "cloning", error: nil, model: nil, serial: nil, device: nil, seconds: nil), from: "10.0.0.11")
+        board.update(peers: [], tracked: [stopped], now: now)
+        #expect(board.rows.map(\.state) == ["checking"])
+        board.record(ClientReport(peerID: nil, state: "done", error: nil, model: "QEMU", serial: "S1", device: "/dev/vda", seconds: 20), from: "10.0.0.11")
+        board.update(peers: [], tracked: [stopped], now: now)
+        #expect(board.rows.map(\.state) == ["done"])
+        // A clone that never reports (the command line's) is done once it stops after completing.
+        board.update(peers: [], tracked: [TrackedPeer(peerID: b, address: PeerAddress(host: "10.0.0.12", port: 6881), left: 0, uploaded: 0, downloaded: 0, completed: true, stopped: true, lastSeen: now)], now: now)
+        #expect(board.rows.map(\.state) == ["done", "done"])
+    }
+}

@@ -107,4 +107,42 @@ struct ServeTests {
         #expect(missing.stdout == "404")
         #expect(serve.stop() == 0)
     }
+
+    /// `serve --pxe` checks what would keep PXE from working before it starts anything: no
+    /// interface holding the advertised address, DHCP's port 67 or TFTP's port 69 taken. One
+    /// line naming the problem, exit 1, no torrent made, no HTTP port opened.
+    @Test func pxeRefusesWhatCannotWork() throws {
+        let scratch = ScratchFolder("serve-pxe-refusals")
+        scratch.write("src.img", patternBytes(4 << 20, seed: 93))
+        try FileManager.default.createDirectory(atPath: scratch.file("boot"), withIntermediateDirectories: true)
+        func serve(_ advertise: String) throws -> CommandResult {
+            try Command.run([Integration.ezio, "serve", scratch.file("src.img"), "--pxe", "--boot-dir", scratch.file("boot"),
+                             "--advertise", advertise, "--http", "127.0.0.1:\(freePort())", "--port", "\(freePort())",
+                             "--piece-size", "1M", "--state-dir", scratch.file("state")], timeout: 60)
+        }
+        func lastLine(_ result: CommandResult) -> String {
+            String(result.stderr.split(separator: "\n").last ?? "")
+        }
+        var result = try serve("192.0.2.99")
+        #expect(result.status == 1)
+        #expect(lastLine(result).contains("no interface that is up holds the advertised address 192.0.2.99"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.file("state/src.img.torrent")), "nothing started: no torrent made")
+
+        for (port, host, expected) in [(67, "0.0.0.0", "UDP port 67"), (69, "127.0.0.1", "UDP port 69 on 127.0.0.1")] {
+            let holder = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            defer { close(holder) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            inet_pton(AF_INET, host, &address.sin_addr)
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(holder, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            try #require(bound == 0, "cannot hold UDP \(host):\(port) for the test")
+            result = try serve("127.0.0.1")
+            #expect(result.status == 1)
+            #expect(lastLine(result).contains(expected) && lastLine(result).contains("in use"), "\(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: scratch.file("state/src.img.torrent")))
+        }
+    }
 }

@@ -13,7 +13,8 @@ public struct ClientRow: Sendable, Equatable, Codable {
     public var progress: Double
     /// Bytes per second it receives (estimated from its progress).
     public var rate: Int64
-    /// downloading, seeding, done, failed, stopped or gone.
+    /// booting, downloading, seeding, checking (stopped seeding, its own check and report to
+    /// come), done, failed, stopped or gone.
     public var state: String
     /// It has the whole image, verified.
     public var finished: Bool
@@ -23,10 +24,24 @@ public struct ClientRow: Sendable, Equatable, Codable {
     public var target: String?
     /// From the client's own report: why it failed.
     public var error: String?
+    /// Its MAC address, from its PXE boot or the neighbour table.
+    public var mac: String?
+    /// Its firmware, from its PXE boot: bios, uefi...
+    public var firmware: String?
+    /// The last boot file the seeder's PXE server gave it.
+    public var boot: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, address, progress, rate, state, finished, seconds, target, error
+        case id, address, progress, rate, state, finished, seconds, target, error, mac, firmware, boot
     }
+}
+
+/// A machine seen network-booting (by the seeder's proxy DHCP and TFTP), before it is a peer.
+struct BootRecord: Sendable, Equatable {
+    var mac: String
+    var address: String?
+    var firmware: String?
+    var file: String
 }
 
 /// What a client reports at its end (`POST /report`, a JSON object): the seeder console
@@ -80,6 +95,10 @@ public final class ClientBoard: Sendable {
     let pieceCount: Int
     private let entries = NIOLockedValueBox<[String: Entry]>([:])
     private let reportsByIP = NIOLockedValueBox<[String: ClientReport]>([:])
+    /// By MAC; a machine's boot is kept until it has a row of its own as a peer.
+    private let boots = NIOLockedValueBox<[String: BootRecord]>([:])
+    /// At most this many booting machines are kept: DHCP answers go to anyone on the LAN.
+    static let bootLimit = 4096
 
     /// A board for a torrent of this size and piece geometry.
     public init(totalBytes: Int64, pieceLength: Int, pieceCount: Int) {
@@ -91,8 +110,17 @@ public final class ClientBoard: Sendable {
     /// Folds in what the session and the tracker know now; returns the rows that changed
     /// state (for `--json` events).
     @discardableResult
-    public func update(peers: [PeerView], tracked: [TrackedPeer], now: NIODeadline = .now(), stale: TimeAmount = .seconds(180)) -> [ClientRow] {
+    public func update(
+        peers: [PeerView], tracked: [TrackedPeer], neighbours: [String: String] = [:], now: NIODeadline = .now(), stale: TimeAmount = .seconds(180)
+    ) -> [ClientRow] {
         let reports = reportsByIP.withLockedValue { $0 }
+        let boots = boots.withLockedValue { boots in
+            // A booting machine's address comes with its answer, or later from the neighbour table.
+            for (mac, boot) in boots where boot.address == nil {
+                boots[mac]?.address = neighbours.first { $0.value == mac }?.key
+            }
+            return boots
+        }
         return entries.withLockedValue { entries in
             let previous = entries.mapValues { $0.row.state }
             var connected: Set<String> = []
@@ -111,7 +139,35 @@ public final class ClientBoard: Sendable {
                     entries[key]?.row.state = "gone"
                 }
             }
-            for key in entries.keys {
+            var bootsByAddress: [String: BootRecord] = [:]
+            for boot in boots.values { if let address = boot.address { bootsByAddress[address] = boot } }
+            var claimed: Set<String> = []
+            for key in entries.keys where !key.hasPrefix("boot:") {
+                let ip = entries[key]!.row.address.split(separator: ":").first.map(String.init) ?? ""
+                let mac = bootsByAddress[ip]?.mac ?? neighbours[ip]
+                guard let mac else { continue }
+                claimed.insert(mac)
+                entries[key]!.row.mac = mac
+                if let boot = boots[mac] {
+                    entries[key]!.row.firmware = boot.firmware
+                    entries[key]!.row.boot = boot.file
+                }
+            }
+            for (mac, boot) in boots {
+                let key = "boot:" + mac
+                if claimed.contains(mac) {
+                    entries[key] = nil
+                    continue
+                }
+                var entry = entries[key] ?? Entry(
+                    row: ClientRow(id: mac, address: "-", progress: 0, rate: 0, state: "booting", finished: false), firstSeen: now)
+                entry.row.address = boot.address ?? "-"
+                entry.row.mac = mac
+                entry.row.firmware = boot.firmware
+                entry.row.boot = boot.file
+                entries[key] = entry
+            }
+            for key in entries.keys where !key.hasPrefix("boot:") {
                 var entry = entries[key]!
                 if let report = reports[entry.row.address.split(separator: ":").first.map(String.init) ?? ""] {
                     entry.row.target = [report.device, report.model, report.serial].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
@@ -123,6 +179,10 @@ public final class ClientBoard: Sendable {
                         entry.row.finished = true
                         entry.row.progress = 1
                         entry.row.seconds = report.seconds ?? entry.row.seconds
+                    } else if entry.row.state == "done" {
+                        // A network-booted client said it is at work (cloning, verifying): having
+                        // stopped seeding, it still reads its disk back and reports the result.
+                        entry.row.state = "checking"
                     }
                 }
                 entries[key] = entry
@@ -154,6 +214,21 @@ public final class ClientBoard: Sendable {
             entry.row.state = entry.row.finished ? (stopped ? "done" : (entry.row.state == "done" ? "done" : "seeding")) : (stopped ? "stopped" : "downloading")
         }
         entries[key] = entry
+    }
+
+    /// Records what the PXE server did for a machine: its MAC, firmware, the file it got and,
+    /// when known, its address. A transfer without a MAC is matched by address.
+    public func record(_ event: PXEEvent) {
+        boots.withLockedValue { boots in
+            let mac = event.mac ?? event.address.flatMap { address in boots.first { $0.value.address == address }?.key }
+            guard let mac else { return }
+            if boots[mac] == nil, boots.count >= Self.bootLimit { return }
+            var boot = boots[mac] ?? BootRecord(mac: mac, address: nil, firmware: nil, file: event.file)
+            boot.file = event.file
+            boot.address = event.address ?? boot.address
+            boot.firmware = event.firmware ?? boot.firmware
+            boots[mac] = boot
+        }
     }
 
     /// Records a client's report, matched to its row by IP address.

@@ -18,7 +18,7 @@ struct ServeConsole: Service {
             emit([
                 "event": "ready", "info_hash": .of(session.infoHash.hex), "name": .of(name), "size": .of(session.metainfo.totalLength),
                 "torrent_url": .of(links.torrent), "ipxe_url": .of(links.ipxe), "tracker_url": .of(links.tracker),
-                "kernel_cmdline": .of(links.kernelCommandLine), "dhcp": .of(links.dhcp),
+                "kernel_cmdline": .of(links.kernelCommandLine), "dhcp": .of(links.dhcp), "pxe": .of(links.pxe),
             ])
         }
         var upload = RateMeter()
@@ -30,7 +30,8 @@ struct ServeConsole: Service {
             let uploadRate = upload.rate
             // The seeder announces to its own tracker: it is not one of the clients.
             let ours = session.configuration.peerID
-            let changed = board.update(peers: session.peers, tracked: tracker.tracked(session.infoHash).filter { $0.peerID != ours })
+            let changed = board.update(
+                peers: session.peers, tracked: tracker.tracked(session.infoHash).filter { $0.peerID != ours }, neighbours: NeighbourTable.read())
             let rows = board.rows
             ticks += 1
             if json {
@@ -63,10 +64,26 @@ struct ServeConsole: Service {
         if let seconds = row.seconds { event["seconds"] = .of(seconds) }
         if let target = row.target { event["target"] = .of(target) }
         if let error = row.error { event["error"] = .of(error) }
+        if let mac = row.mac { event["mac"] = .of(mac) }
+        if let firmware = row.firmware { event["firmware"] = .of(firmware) }
+        if let boot = row.boot { event["boot"] = .of(boot) }
+        emit(event)
+    }
+
+    /// A PXE answer or TFTP transfer, as a `pxe` event (`--json`).
+    static func emit(_ pxe: PXEEvent) {
+        var event: [String: JSONValue] = ["event": "pxe", "kind": .of(pxe.kind.rawValue), "file": .of(pxe.file), "ipxe": .of(pxe.ipxe)]
+        if let mac = pxe.mac { event["mac"] = .of(mac) }
+        if let address = pxe.address { event["address"] = .of(address) }
+        if let firmware = pxe.firmware { event["firmware"] = .of(firmware) }
         emit(event)
     }
 
     private func emit(_ event: [String: JSONValue]) {
+        Self.emit(event)
+    }
+
+    private static func emit(_ event: [String: JSONValue]) {
         guard let line = try? JSONOutput.encode(event) else { return }
         StandardOutput.write(line + "\n")
     }
@@ -87,17 +104,18 @@ struct ServeConsole: Service {
                 + "   seeder upload \(ByteCount.format(uploadRate))/s   ETA \(eta.map(TextFormat.clock) ?? "-")",
             "torrent \(links.torrent)   iPXE \(links.ipxe)",
             "kernel command line: \(links.kernelCommandLine)",
-            "DHCP: \(links.dhcp)",
+            links.pxe ? "PXE: this seeder answers as proxy DHCP and TFTP" : "DHCP server settings for PXE clients:",
+        ] + links.dhcp.split(separator: "\n").map { "  " + $0 } + [
             "",
-            TextFormat.padRight("ADDRESS", 22) + TextFormat.padRight("PROGRESS", 10) + TextFormat.padRight("RATE", 14) + TextFormat.padRight("STATE", 13) + TextFormat.padRight("FINISHED", 10) + TextFormat.padRight("TIME", 8) + "TARGET / ERROR",
+            TextFormat.padRight("ADDRESS", 17) + TextFormat.padRight("MAC", 19) + TextFormat.padRight("PROGRESS", 10) + TextFormat.padRight("RATE", 14) + TextFormat.padRight("STATE", 13) + TextFormat.padRight("FINISHED", 10) + TextFormat.padRight("TIME", 8) + "TARGET / ERROR",
         ]
         let room = max(1, size.rows - lines.count - 1)
         for row in rows.prefix(rows.count > room ? room - 1 : room) {
             let percent = TextFormat.fixed(row.progress * 100, places: 1) + "%"
             lines.append(
-                TextFormat.padRight(row.address, 22) + TextFormat.padRight(percent, 10) + TextFormat.padRight(row.finished ? "-" : ByteCount.format(row.rate) + "/s", 14)
+                TextFormat.padRight(row.address, 17) + TextFormat.padRight(row.mac ?? "-", 19) + TextFormat.padRight(percent, 10) + TextFormat.padRight(row.finished ? "-" : ByteCount.format(row.rate) + "/s", 14)
                     + TextFormat.padRight(row.state, 13) + TextFormat.padRight(row.finished ? "yes" : "no", 10) + TextFormat.padRight(row.seconds.map(TextFormat.clock) ?? "", 8)
-                    + (row.error ?? row.target ?? ""))
+                    + (row.error ?? row.target ?? row.boot.map { "booting \($0)" + (row.firmware.map { " (\($0))" } ?? "") } ?? ""))
         }
         if rows.count > room { lines.append("... and \(rows.count - room + 1) more") }
         let clipped = lines.map { String($0.prefix(size.columns)) }

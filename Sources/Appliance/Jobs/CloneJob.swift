@@ -71,7 +71,7 @@ public struct CloneJob: Sendable {
         do {
             let metainfo = try await loadTorrent(group: engine)
             let map = try TorrentFile.layout(of: metainfo, from: torrent)
-            let (targetPath, tuning, isDevice) = try chooseTarget(neededSize: map.deviceEnd, logger: logger)
+            let (targetPath, tuning, isDevice) = try chooseTarget(neededSize: map.deviceEnd, logger: logger, report: report)
             try prepareTarget(targetPath, size: map.deviceEnd)
             let store: DevicePieceStore
             do {
@@ -145,13 +145,17 @@ public struct CloneJob: Sendable {
 
     /// Resolves TARGET to a path under the safety policy, before anything is written; a block
     /// device brings the engine settings of its storage type.
-    private func chooseTarget(neededSize: Int64, logger: Logger) throws(JobError) -> (String, StorageTuning, Bool) {
+    private func chooseTarget(neededSize: Int64, logger: Logger, report: @Sendable (CloneProgress) -> Void) throws(JobError) -> (String, StorageTuning, Bool) {
         let spec: TargetSelector.Spec
         let selector = TargetSelector(policy: TargetPolicy(allowLoop: allowLoop, force: force, neededSize: neededSize), pick: pick)
         do {
             spec = try TargetSelector.Spec(target) { ByteCount.parse($0) }
-            switch try selector.choose(spec, among: discover()) {
+            let (choice, reason) = try selector.chooseExplained(spec, among: discover())
+            switch choice {
             case .file(let path):
+                var line = CloneProgress(state: "target", progress: 0, downloaded: 0, uploaded: 0, downloadRate: 0, uploadRate: 0, peers: 0)
+                line.target = CloneTarget(device: path, size: nil, model: nil, serial: nil, partitions: [], reason: "an image file")
+                report(line)
                 var tuning = StorageTuning.defaults(for: nil, cores: WorkerThreads.coreCount)
                 tuning.writeThreads = writeThreads ?? tuning.writeThreads
                 tuning.queueDepth = queueDepth ?? tuning.queueDepth
@@ -162,8 +166,12 @@ public struct CloneJob: Sendable {
                 tuning.queueDepth = queueDepth ?? tuning.queueDepth
                 logger.info("target", metadata: [
                     "device": "\(device.node)", "size": "\(device.size)", "storage": "\(device.storage?.rawValue ?? "unknown")",
-                    "write_threads": "\(tuning.writeThreads)", "queue_depth": "\(tuning.queueDepth)",
+                    "write_threads": "\(tuning.writeThreads)", "queue_depth": "\(tuning.queueDepth)", "reason": "\(reason)",
                 ])
+                var line = CloneProgress(state: "target", progress: 0, downloaded: 0, uploaded: 0, downloadRate: 0, uploadRate: 0, peers: 0)
+                line.target = CloneTarget(
+                    device: device.node, size: device.size, model: device.model, serial: device.serial, partitions: device.partitions, reason: reason)
+                report(line)
                 return (device.node, tuning, true)
             }
         } catch {
@@ -196,6 +204,8 @@ public struct CloneProgress: Sendable, Codable, Equatable {
     public var eta: Int?
     /// Why it failed.
     public var error: String?
+    /// With state `target`: the disk chosen, before anything is written.
+    public var target: CloneTarget?
 
     /// Creates a progress line.
     public init(state: String, progress: Double, downloaded: Int64, uploaded: Int64, downloadRate: Int64, uploadRate: Int64, peers: Int, eta: Int? = nil, error: String? = nil) {
@@ -214,7 +224,33 @@ public struct CloneProgress: Sendable, Codable, Equatable {
         case state, progress, downloaded, uploaded
         case downloadRate = "download_rate"
         case uploadRate = "upload_rate"
-        case peers, eta, error
+        case peers, eta, error, target
+    }
+}
+
+/// The target a clone chose, and why: what the machine's screen and its report show.
+public struct CloneTarget: Sendable, Codable, Equatable {
+    /// Its node (or the image file's path).
+    public var device: String
+    /// Its size in bytes.
+    public var size: Int64?
+    /// Its model.
+    public var model: String?
+    /// Its serial number.
+    public var serial: String?
+    /// The partitions it had.
+    public var partitions: [String]
+    /// Why it was chosen.
+    public var reason: String
+
+    /// Creates a description.
+    public init(device: String, size: Int64?, model: String?, serial: String?, partitions: [String], reason: String) {
+        self.device = device
+        self.size = size
+        self.model = model
+        self.serial = serial
+        self.partitions = partitions
+        self.reason = reason
     }
 }
 

@@ -114,7 +114,7 @@ struct SessionService: Service {
 
 /// Ends a seeder once enough clients have finished and none is still downloading. `seed`
 /// counts completions from its tracker; `serve` counts rows of its console that are done
-/// (reported done, or stopped after completing).
+/// (reported done, or stopped after completing without having reported at all).
 struct CompletionWatch: Service {
     /// Clients finished, and clients still downloading, as the caller counts them.
     let count: @Sendable () -> (finished: Int, downloading: Int)
@@ -149,7 +149,9 @@ extension CompletionWatch {
         self.init(
             count: {
                 let rows = board.rows
-                return (rows.filter { $0.state == "done" }.count, rows.filter { $0.state == "downloading" }.count)
+                // A machine booting or checking its disk is still at work, like one downloading.
+                let working: Set<String> = ["downloading", "booting", "checking"]
+                return (rows.filter { $0.state == "done" }.count, rows.filter { working.contains($0.state) }.count)
             },
             clients: clients, logger: logger)
     }

@@ -39,6 +39,16 @@ public struct ServeJob: Sendable {
     public var json = false
     /// Where counters go.
     public var metrics: MetricsExport?
+    /// Answer PXE clients as a proxy DHCP server, with TFTP (dnsmasq as a child): the lab's
+    /// own DHCP server keeps handing out addresses and is left untouched.
+    public var pxe = false
+    /// Serve the boot folder over TFTP (dnsmasq, no DHCP), for a DHCP server that sends PXE
+    /// clients here.
+    public var tftp = false
+    /// UEFI PXE clients get the signed shim and grub instead of iPXE.
+    public var secureBoot = false
+    /// The folder ezio fills and dnsmasq serves over TFTP.
+    public var tftpRoot = "/var/lib/ezio/tftp"
 
     /// A job serving `source`; the made torrent goes to `output`.
     public init(source: String, output: String) {
@@ -57,26 +67,33 @@ public struct ServeJob: Sendable {
         public var tracker: String
         /// What a network-booted client's kernel command line must hold.
         public var kernelCommandLine: String
-        /// What an existing DHCP server needs to send clients here.
+        /// What an existing DHCP server needs to send clients here (ISC dhcpd and dnsmasq
+        /// syntax, for BIOS, UEFI and Secure Boot clients); empty when this seeder answers PXE.
         public var dhcp: String
+        /// This seeder answers PXE itself (proxy DHCP and TFTP).
+        public var pxe: Bool
 
         enum CodingKeys: String, CodingKey {
             case torrent = "torrent_url"
             case ipxe = "ipxe_url"
             case tracker = "tracker_url"
             case kernelCommandLine = "kernel_cmdline"
-            case dhcp
+            case dhcp, pxe
         }
+    }
+
+    /// What PXE clients are given, by firmware.
+    func pxeConfiguration(host: String, port: Int) -> PXEConfiguration {
+        PXEConfiguration(address: host, ipxeURL: "http://\(host):\(port)/boot/boot.ipxe", secureBoot: secureBoot)
     }
 
     /// The links for clients of a seeder reachable at `host:port`.
     public func links(host: String, port: Int) -> Links {
         let base = "http://\(host):\(port)"
         let arguments = ["ip=dhcp", "ezio.torrent=\(base)/torrent"] + kernelArguments
-        let dhcp = "iPXE clients: filename \"\(base)/boot/boot.ipxe\"; PXE ROMs: next-server \(host) and undionly.kpxe over TFTP, then that URL"
         return Links(
             torrent: "\(base)/torrent", ipxe: "\(base)/boot/boot.ipxe", tracker: "\(base)/announce",
-            kernelCommandLine: arguments.joined(separator: " "), dhcp: dhcp)
+            kernelCommandLine: arguments.joined(separator: " "), dhcp: pxe ? "" : pxeConfiguration(host: host, port: port).dhcpInstructions, pxe: pxe)
     }
 
     /// Serves until SIGINT/SIGTERM, or until `untilComplete` clients finished.
@@ -91,6 +108,10 @@ public struct ServeJob: Sendable {
     }
 
     private func serve(engine: SwarmEngine, logger: Logger) async throws {
+        let host = advertise ?? (http.host == "0.0.0.0" ? LocalAddress.ipv4().first ?? "127.0.0.1" : http.host)
+        // Before anything starts: a PXE setup that cannot work stops here with its reason.
+        let interface = pxe || tftp ? try PXEServer.preflight(address: host, proxyDHCP: pxe) : nil
+        if pxe || tftp, bootDirectory == nil { throw JobError("--pxe and --tftp need --boot-dir (scripts/build-netboot writes image/out)") }
         let tracker = EmbeddedTracker(host: http.host, port: http.port, interval: 30, group: engine.group, logger: logger)
         let routes = ServeRoutes(tracker: tracker, bootDirectory: bootDirectory, logger: logger)
         let server = HTTPServer(host: http.host, port: http.port, group: engine.group, logger: logger) { routes.answer($0) }
@@ -100,9 +121,12 @@ public struct ServeJob: Sendable {
         } catch {
             throw JobError("cannot listen on \(http.host):\(http.port) for HTTP: \(error)")
         }
-        let host = advertise ?? (http.host == "0.0.0.0" ? LocalAddress.ipv4().first ?? "127.0.0.1" : http.host)
         let links = links(host: host, port: httpPort)
         routes.links.withLockedValue { $0 = links }
+        let root = TFTPRoot(path: tftpRoot)
+        if interface != nil, let bootDirectory {
+            try root.fill(from: bootDirectory, secureBoot: secureBoot, kernelCommandLine: links.kernelCommandLine)
+        }
 
         let (metainfo, map, have) = try prepareTorrent(tracker: links.tracker, logger: logger)
         routes.torrent.withLockedValue { $0 = try? SmallFile.read(torrentPath ?? output, limit: 64 << 20) }
@@ -128,6 +152,15 @@ public struct ServeJob: Sendable {
             services.append(.init(
                 service: CompletionWatch(board: board, clients: untilComplete, logger: logger),
                 successTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        if let interface {
+            let settings = PXEServer.Settings(
+                configuration: pxeConfiguration(host: host, port: httpPort), interface: interface, tftpRoot: root, proxyDHCP: pxe)
+            let json = json
+            services.append(.init(service: PXEServer(settings: settings, logger: logger) { event in
+                board.record(event)
+                if json { ServeConsole.emit(event) }
+            }))
         }
         services += metrics?.services(group: engine.group, logger: logger) ?? []
         logger.info("serving", metadata: [

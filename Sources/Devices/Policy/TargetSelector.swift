@@ -70,16 +70,23 @@ public struct TargetSelector: Sendable {
 
     /// Chooses among `devices` (from discovery); `head` reads a device's first MiB.
     public func choose(_ spec: Spec, among devices: [BlockDeviceInfo], head: (BlockDeviceInfo) -> [UInt8]? = TargetSelector.readHead) throws(DeviceError) -> Choice {
+        try chooseExplained(spec, among: devices, head: head).choice
+    }
+
+    /// Chooses as `choose` does, and says why in a line a person at the machine can read.
+    public func chooseExplained(
+        _ spec: Spec, among devices: [BlockDeviceInfo], head: (BlockDeviceInfo) -> [UInt8]? = TargetSelector.readHead
+    ) throws(DeviceError) -> (choice: Choice, reason: String) {
         if case .path(let path) = spec {
             guard let device = devices.first(where: { $0.node == path || $0.node == FileSystem.resolve(path) }) else {
                 if FileSystem.isBlockDevice(path) { throw DeviceError("\(path): refused: a block device discovery cannot see (no medium?)") }
-                return .file(path)
+                return (.file(path), "an image file")
             }
             let blocking = policy.blocking(device, head: head(device))
             guard blocking.isEmpty else {
                 throw DeviceError("\(device.node): refused: \(blocking.map(\.reason).joined(separator: "; "))")
             }
-            return .device(device)
+            return (.device(device), "named as the target; it passed every safety check")
         }
         let candidates = devices.filter { device in
             guard device.kind == .disk || (device.kind == .loop && policy.allowLoop) else { return false }
@@ -106,16 +113,21 @@ public struct TargetSelector: Sendable {
             let detail = refused.isEmpty ? "no disk matches" : "refused: " + refused.joined(separator: ", ")
             throw DeviceError("\(described): no eligible disk; \(detail)")
         }
-        if eligible.count == 1 { return .device(eligible[0]) }
+        let others = refused.isEmpty ? "" : "; refused: " + refused.joined(separator: ", ")
+        if eligible.count == 1 {
+            return (.device(eligible[0]), "the only disk that \(described) allows (\(candidates.count) considered)" + others)
+        }
         guard let pick else {
             let list = eligible.map { "\($0.node) (\($0.size) bytes\($0.serial.map { ", serial \($0)" } ?? ""))" }.joined(separator: ", ")
             throw DeviceError("\(described): \(eligible.count) eligible disks, not choosing: \(list); use --pick smallest|largest|first or name one")
         }
+        let chosen: BlockDeviceInfo
         switch pick {
-        case .first: return .device(eligible.min { $0.name < $1.name }!)
-        case .smallest: return .device(eligible.min { ($0.size, $0.name) < ($1.size, $1.name) }!)
-        case .largest: return .device(eligible.min { ($0.size, $1.name) > ($1.size, $0.name) }!)
+        case .first: chosen = eligible.min { $0.name < $1.name }!
+        case .smallest: chosen = eligible.min { ($0.size, $0.name) < ($1.size, $1.name) }!
+        case .largest: chosen = eligible.min { ($0.size, $1.name) > ($1.size, $0.name) }!
         }
+        return (.device(chosen), "the \(pick.rawValue) of \(eligible.count) disks that \(described) allows" + others)
     }
 
     static func describe(_ spec: Spec) -> String {

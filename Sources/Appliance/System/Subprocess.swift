@@ -54,9 +54,9 @@ enum Subprocess {
         return Result(status: exitCode, stdout: String(decoding: outputBytes, as: UTF8.self), stderr: String(decoding: errorBytes, as: UTF8.self))
     }
 
-    private static let launching = Mutex(())
+    static let launching = Mutex(())
 
-    private static func makePipe(_ program: String) throws(JobError) -> (read: Int32, write: Int32) {
+    static func makePipe(_ program: String) throws(JobError) -> (read: Int32, write: Int32) {
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else { throw JobError("cannot start \(program): pipe: \(describe(errno))") }
         _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
@@ -64,7 +64,7 @@ enum Subprocess {
         return (ends[0], ends[1])
     }
 
-    private static func spawn(_ program: String, arguments: [String], stdout: Int32, stderr: Int32) throws(JobError) -> pid_t {
+    static func spawn(_ program: String, arguments: [String], stdout: Int32, stderr: Int32) throws(JobError) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -121,7 +121,7 @@ enum Subprocess {
         return (collected[0], collected[1])
     }
 
-    private static func describe(_ code: Int32) -> String {
+    static func describe(_ code: Int32) -> String {
         String(cString: strerror(code))
     }
 
