@@ -7,7 +7,7 @@ fi
 
 # What building and testing need from Debian: the C libraries we link (libcrypto, liburing,
 # libudev), and the real tools the tests compare against (partclone, python3-libtorrent).
-EZIO_PACKAGES=(pkg-config libssl-dev liburing-dev libudev-dev partclone python3-libtorrent aria2 opentracker iproute2 e2fsprogs util-linux mount bc time protobuf-compiler python3-grpcio python3-protobuf tmux curl gdisk fdisk dosfstools mtools)
+EZIO_PACKAGES=(pkg-config libssl-dev liburing-dev libudev-dev partclone python3-libtorrent aria2 opentracker iproute2 e2fsprogs util-linux mount bc time protobuf-compiler python3-grpcio python3-protobuf tmux curl gdisk fdisk dosfstools mtools dnsmasq-base busybox-static)
 
 # install_missing PACKAGE...: apt-get install only what dpkg does not have yet.
 install_missing() {

@@ -97,6 +97,11 @@ struct PXETests {
             #expect(arguments.contains(expected), "\(expected)")
         }
         #expect(!arguments.contains { $0.hasPrefix("--dhcp-range") && !$0.contains("proxy") }, "never hands out addresses")
+        let settings = PXEServer.Settings(
+            configuration: plain, interface: LocalAddress.Interface(name: "br0", address: "10.0.0.1", netmask: "255.255.255.0"),
+            tftpRoot: TFTPRoot(path: "/var/lib/ezio/tftp"), proxyDHCP: true)
+        #expect(settings.arguments.contains("--pid-file=/var/lib/ezio/tftp.dnsmasq.pid"), "a pid file of ours, never /dev/null")
+        #expect(settings.arguments.contains("--dhcp-range=10.0.0.0,proxy,255.255.255.0"))
         var secure = plain
         secure.secureBoot = true
         let sb = secure.dnsmasqArguments(interface: "br0", network: "10.0.0.0", netmask: "255.255.255.0", tftpRoot: "/t", proxyDHCP: true, pidFile: "/dev/null")

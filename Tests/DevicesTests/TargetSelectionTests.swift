@@ -44,6 +44,18 @@ import TestSupport
         #expect(try choose("auto", policy: TargetPolicy(neededSize: 300_000_000_000)) == "/dev/nvme0n1")
     }
 
+    /// The line a client's screen shows: why this disk.
+    @Test func theChoiceComesWithItsReason() throws {
+        func reason(_ text: String, policy: TargetPolicy = TargetPolicy(), pick: TargetSelector.Pick? = nil) throws -> String {
+            try TargetSelector(policy: policy, pick: pick).chooseExplained(TargetSelector.Spec(text) { Int64($0) }, among: devices, head: blank).reason
+        }
+        let only = try reason("auto", policy: TargetPolicy(neededSize: 300_000_000_000))
+        #expect(only.hasPrefix("the only disk that auto allows ("))
+        #expect(only.contains("refused: ") && only.contains("/dev/sda (holds the running system"))
+        #expect(try reason("auto", pick: .smallest).hasPrefix("the smallest of 3 disks that auto allows"))
+        #expect(try reason("/dev/vdb") == "named as the target; it passed every safety check")
+    }
+
     @Test func selectorsBySerialWwnPathAndSize() throws {
         #expect(try choose("serial:S4EWNX0N123456") == "/dev/nvme0n1")
         #expect(try choose("wwn:naa.500a0751e1234567") == "/dev/sdb")

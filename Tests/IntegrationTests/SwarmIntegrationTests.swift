@@ -300,7 +300,10 @@ struct ResumeTests {
             "--state-dir", scratch.file("state"), "--json-progress", "--seed-idle", "0",
         ], timeout: 60)
         #expect(second.status == 0, "\(second.stderr)")
-        #expect(second.stdout.split(separator: "\n").first?.contains("\"state\":\"checking\"") == true)
+        // The target first (which file and why), then the check of what it holds.
+        let lines = second.stdout.split(separator: "\n")
+        #expect(lines.first?.contains("\"state\":\"target\"") == true && lines.first?.contains("\"reason\":\"an image file\"") == true)
+        #expect(lines.dropFirst().first?.contains("\"state\":\"checking\"") == true)
         #expect(second.stderr.contains("pieces_good=4 pieces_recorded=4"))
         let last = try JSONSerialization.jsonObject(with: Data(second.stdout.split(separator: "\n").last!.utf8)) as! [String: Any]
         let downloaded = try #require(last["downloaded"] as? Int)

@@ -31,7 +31,9 @@ public struct PXEConfiguration: Sendable, Equatable {
 
     /// dnsmasq's arguments for proxy DHCP (or TFTP alone) on `interface`, whose network is
     /// `network`/`netmask`: no DNS, no addresses handed out, no lease file, nothing read from
-    /// /etc, TFTP rooted at `tftpRoot`, and every answer logged on standard error.
+    /// /etc, TFTP rooted at `tftpRoot`, and every answer logged on standard error. dnsmasq
+    /// replaces its pid file even in the foreground (given /dev/null it puts a regular file in
+    /// its place): `pidFile` must be a path of ezio's own.
     public func dnsmasqArguments(interface: String, network: String, netmask: String, tftpRoot: String, proxyDHCP: Bool, pidFile: String) -> [String] {
         var arguments = [
             "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--log-facility=-", "--log-dhcp",

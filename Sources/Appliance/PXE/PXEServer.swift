@@ -34,7 +34,7 @@ public final class PXEServer: Service, Sendable {
         public var arguments: [String] {
             configuration.dnsmasqArguments(
                 interface: interface.name, network: interface.network, netmask: interface.netmask,
-                tftpRoot: tftpRoot.path, proxyDHCP: proxyDHCP, pidFile: "/dev/null")
+                tftpRoot: tftpRoot.path, proxyDHCP: proxyDHCP, pidFile: tftpRoot.path + ".dnsmasq.pid")
         }
     }
 

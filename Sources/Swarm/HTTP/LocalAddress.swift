@@ -37,6 +37,13 @@ extension LocalAddress {
         /// Its netmask, dotted.
         public var netmask: String
 
+        /// An interface's address.
+        public init(name: String, address: String, netmask: String) {
+            self.name = name
+            self.address = address
+            self.netmask = netmask
+        }
+
         /// The network the address is on, dotted (address AND netmask).
         public var network: String {
             let a = address.split(separator: ".").compactMap { UInt8($0) }
