@@ -16,24 +16,29 @@ public enum WorkerThreads {
         var threads: [pthread_t] = []
         threads.reserveCapacity(count)
         for index in 0..<count {
-            let box = Unmanaged.passRetained(Job { body(index) })
-            var thread = pthread_t()
-            let result = pthread_create(&thread, nil, { raw in
-                let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
-                job.work()
-                return nil
-            }, box.toOpaque())
-            if result != 0 {
-                // No thread: do the work here rather than lose it.
-                box.takeRetainedValue().work()
-            } else {
-                threads.append(thread)
-            }
+            if let thread = start({ body(index) }) { threads.append(thread) }
         }
         for thread in threads { pthread_join(thread, nil) }
     }
 
-    fileprivate final class Job: Sendable {
+    /// Starts `work` on a new thread; when no thread can be made, does the work here rather
+    /// than lose it, and returns nil.
+    private static func start(_ work: @escaping @Sendable () -> Void) -> pthread_t? {
+        let box = Unmanaged.passRetained(Job(work))
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, { raw in
+            let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
+            job.work()
+            return nil
+        }, box.toOpaque())
+        guard result == 0 else {
+            box.takeRetainedValue().work()
+            return nil
+        }
+        return thread
+    }
+
+    private final class Job: Sendable {
         let work: @Sendable () -> Void
         init(_ work: @escaping @Sendable () -> Void) { self.work = work }
     }
@@ -44,17 +49,6 @@ extension WorkerThreads {
     /// lives as long as something outside (a helper program's output). Runs it here when no
     /// thread can be made.
     public static func detach(_ body: @escaping @Sendable () -> Void) {
-        let box = Unmanaged.passRetained(Job(body))
-        var thread = pthread_t()
-        let result = pthread_create(&thread, nil, { raw in
-            let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
-            job.work()
-            return nil
-        }, box.toOpaque())
-        if result != 0 {
-            box.takeRetainedValue().work()
-        } else {
-            pthread_detach(thread)
-        }
+        if let thread = start(body) { pthread_detach(thread) }
     }
 }
