@@ -33,7 +33,8 @@ public struct CloneCommand: AsyncParsableCommand {
     @Flag(name: .customLong("allow-loop"), help: "Loop devices may be targets (tests).")
     var allowLoop = false
 
-    @Flag(help: "Overwrite a disk that already has partitions or data (nothing else is ever overridden).")
+    @Flag(name: [.customLong("overwrite"), .customLong("force")],
+          help: "Consent to overwrite a disk that has partitions or data (with a rule like auto: internal disks only; nothing else is ever overridden). A disk that holds this image, or part of it, needs no consent.")
     var force = false
 
     @Option(name: .customLong("write-threads"), help: "Threads that verify and write pieces (default: by storage type).")

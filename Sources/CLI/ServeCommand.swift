@@ -59,6 +59,9 @@ public struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("secure-boot"), help: "UEFI PXE clients get the signed shim, grub and kernel instead of iPXE (Secure Boot on).")
     var secureBoot = false
 
+    @Flag(help: "Clients may overwrite a disk that has partitions or data (adds ezio.overwrite=yes to their kernel command line; with ezio.target=auto, internal disks only). A disk holding this image needs no consent.")
+    var overwrite = false
+
     @Flag(help: "Print JSON events (one per line) instead of the full-screen table.")
     var json = false
 
@@ -91,7 +94,7 @@ public struct ServeCommand: AsyncParsableCommand {
         job.http = PeerAddress(http)!
         job.advertise = advertise
         job.bootDirectory = bootDirectory
-        job.kernelArguments = kernelArguments
+        job.kernelArguments = kernelArguments + (overwrite && !kernelArguments.contains("ezio.overwrite=yes") ? ["ezio.overwrite=yes"] : [])
         job.untilComplete = untilComplete
         job.json = json
         job.pxe = pxe

@@ -5,6 +5,7 @@ import PeerProtocol
 import Swarm
 import Testing
 import TestSupport
+import Torrent
 
 /// The seeder's PXE side without a network: dnsmasq's log as it printed it here (proxy mode,
 /// an iPXE ROM, UEFI PXE then snponly.efi, Secure Boot's shim), the arguments it is given, the
@@ -189,5 +190,40 @@ struct TFTPRootTests {
         #expect(scratch.read("tftp/initrd.img") == Array("initrd.img".utf8))
         let grub = String(decoding: scratch.read("tftp/grub/grub.cfg"), as: UTF8.self)
         #expect(grub.contains("linux /vmlinuz ip=dhcp ezio.torrent=http://s/torrent console=tty0"))
+    }
+}
+
+/// What counts as proof that a disk holds an image.
+struct ImageEvidenceTests {
+    func metainfo(_ pieces: [[UInt8]]) throws -> Metainfo {
+        let hashes = pieces.map { SHA1Digest.hash($0) }
+        let total = pieces.reduce(0) { $0 + $1.count }
+        let info: BencodeDictionary = [
+            "name": .string(Array("x".utf8)), "piece length": .integer(Int64(pieces[0].count)),
+            "length": .integer(Int64(total)), "pieces": .string(hashes.flatMap(\.bytes)),
+        ]
+        return try Metainfo(bytes: BencodeEncoder.encode(.dictionary(["info": .dictionary(info)])))
+    }
+
+    /// Zeros, 0xFF and pieces that repeat in the image are never evidence.
+    @Test func uniformAndRepeatedPiecesProveNothing() throws {
+        let a = patternBytes(1024, seed: 1), b = patternBytes(1024, seed: 2)
+        let zeros = [UInt8](repeating: 0, count: 1024), ones = [UInt8](repeating: 0xFF, count: 1024)
+        let torrent = try metainfo([a, zeros, b, a, ones, patternBytes(1024, seed: 3), [UInt8](repeating: 0, count: 1024)])
+        #expect(ImageEvidence.candidates(torrent) == [2, 5])
+        let blank = try metainfo([zeros, zeros])
+        #expect(ImageEvidence.candidates(blank) == [])
+        #expect(!ImageEvidence.Finding(sampled: 0, matched: 0).holdsImage, "an image of zeros is never recognised")
+    }
+
+    @Test func sampleAndVerdict() {
+        #expect(ImageEvidence.sample(Array(0..<10)) == Array(0..<10))
+        let sample = ImageEvidence.sample(Array(0..<1000))
+        #expect(sample.count == 24 && Array(sample.prefix(8)) == Array(0..<8) && sample.last! > 900)
+        #expect(!ImageEvidence.Finding(sampled: 24, matched: 1).holdsImage, "one coincidence is not proof")
+        #expect(!ImageEvidence.Finding(sampled: 24, matched: 2).holdsImage)
+        #expect(ImageEvidence.Finding(sampled: 24, matched: 3).holdsImage)
+        #expect(ImageEvidence.Finding(sampled: 1, matched: 1).holdsImage)
+        #expect(!ImageEvidence.Finding(sampled: 8, matched: 0).holdsImage)
     }
 }

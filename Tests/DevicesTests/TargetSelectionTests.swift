@@ -56,6 +56,26 @@ import TestSupport
         #expect(try reason("/dev/vdb") == "named as the target; it passed every safety check")
     }
 
+    /// A disk refused only for its data is taken, without consent, when it holds this image;
+    /// consent given to a rule (auto) never reaches a removable or USB disk.
+    @Test func recognisedImagesAndConsentForInternalDisksOnly() throws {
+        let heads = dataOn(["nvme0n1", "sdb", "vdb"])
+        let policy = TargetPolicy(neededSize: 300_000_000_000)
+        let refused = try #require(refusal("auto", policy: policy, head: heads))
+        #expect(refused.contains("/dev/nvme0n1 (has data in its first MiB; --overwrite (ezio.overwrite=yes) consents)"))
+        let selector = TargetSelector(policy: policy, recognise: { $0.name == "nvme0n1" ? "3 of 24 sampled pieces of this image are already on it" : nil })
+        let (choice, reason) = try selector.chooseExplained(.auto, among: devices, head: heads)
+        #expect(choice == .device(devices.first { $0.name == "nvme0n1" }!))
+        #expect(reason.hasPrefix("it holds this image: 3 of 24 sampled pieces of this image are already on it ("))
+        // The same disk as a USB one: consent by rule does not reach it; named, it does.
+        var usb = devices
+        let index = usb.firstIndex { $0.name == "nvme0n1" }!
+        usb[index].removable = true
+        let consent = TargetSelector(policy: TargetPolicy(force: true, neededSize: 300_000_000_000))
+        #expect(throws: DeviceError.self) { try consent.choose(.auto, among: usb, head: heads) }
+        #expect(try consent.choose(.path(usb[index].node), among: usb, head: heads) == .device(usb[index]))
+    }
+
     @Test func selectorsBySerialWwnPathAndSize() throws {
         #expect(try choose("serial:S4EWNX0N123456") == "/dev/nvme0n1")
         #expect(try choose("wwn:naa.500a0751e1234567") == "/dev/sdb")
@@ -68,10 +88,10 @@ import TestSupport
     @Test func everyRefusalNamesTheDeviceAndReason() {
         #expect(refusal("/dev/sda")?.hasPrefix("/dev/sda: refused: holds the running system or the boot medium (/, /boot); mounted at ") == true)
         #expect(refusal("/dev/sdc")?.contains("holds the running system or the boot medium (/run/live/medium)") == true)
-        #expect(refusal("/dev/sdd") == "/dev/sdd: refused: mounted at /srv/my data; held by dm-0 (dm/md/LVM); has partitions (sdd1); --force overwrites")
+        #expect(refusal("/dev/sdd") == "/dev/sdd: refused: mounted at /srv/my data; held by dm-0 (dm/md/LVM); has partitions (sdd1); --overwrite (ezio.overwrite=yes) consents")
         #expect(refusal("/dev/loop3") == "/dev/loop3: refused: loop device (needs --allow-loop)")
         #expect(refusal("/dev/vdb", policy: TargetPolicy(neededSize: 200_000_000_000)) == "/dev/vdb: refused: too small: 107374182400 bytes, the image needs 200000000000")
-        #expect(refusal("/dev/sdb", head: dataOn(["sdb"])) == "/dev/sdb: refused: has data in its first MiB; --force overwrites")
+        #expect(refusal("/dev/sdb", head: dataOn(["sdb"])) == "/dev/sdb: refused: has data in its first MiB; --overwrite (ezio.overwrite=yes) consents")
     }
 
     @Test func forceOverridesOnlyPartitionsOrData() throws {

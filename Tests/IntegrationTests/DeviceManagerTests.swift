@@ -89,7 +89,7 @@ struct DeviceManagerTests {
         let before = lab.scratch.read("big.img")
         let refused = try Command.run([Integration.ezio, "clone", lab.scratch.file("i.torrent"), lab.big.path, "--allow-loop", "--peer", "127.0.0.1:1"], timeout: 30)
         #expect(refused.status == 1)
-        #expect(refused.stderr == "ezio clone: error: \(lab.big.path): refused: has data in its first MiB; --force overwrites\n")
+        #expect(refused.stderr == "ezio clone: error: \(lab.big.path): refused: has data in its first MiB; --overwrite (ezio.overwrite=yes) consents\n")
         #expect(firstDifference(lab.scratch.read("big.img"), before) == nil)
         let unknownLoop = try Command.run([Integration.ezio, "clone", lab.scratch.file("i.torrent"), lab.big.path, "--peer", "127.0.0.1:1"], timeout: 30)
         #expect(unknownLoop.stderr.contains("loop device (needs --allow-loop)"))

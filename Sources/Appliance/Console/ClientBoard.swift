@@ -30,9 +30,11 @@ public struct ClientRow: Sendable, Equatable, Codable {
     public var firmware: String?
     /// The last boot file the seeder's PXE server gave it.
     public var boot: String?
+    /// From the client's own report: bytes of the image its disk already held (not fetched).
+    public var reused: Int64?
 
     enum CodingKeys: String, CodingKey {
-        case id, address, progress, rate, state, finished, seconds, target, error, mac, firmware, boot
+        case id, address, progress, rate, state, finished, seconds, target, error, mac, firmware, boot, reused
     }
 }
 
@@ -61,9 +63,11 @@ public struct ClientReport: Sendable, Codable, Equatable {
     public var device: String?
     /// Seconds the clone took.
     public var seconds: Int?
+    /// Bytes of the image the disk already held, checked and not fetched.
+    public var reused: Int64?
 
     /// Creates a report.
-    public init(peerID: String?, state: String, error: String?, model: String?, serial: String?, device: String?, seconds: Int?) {
+    public init(peerID: String?, state: String, error: String?, model: String?, serial: String?, device: String?, seconds: Int?, reused: Int64? = nil) {
         self.peerID = peerID
         self.state = state
         self.error = error
@@ -71,11 +75,12 @@ public struct ClientReport: Sendable, Codable, Equatable {
         self.serial = serial
         self.device = device
         self.seconds = seconds
+        self.reused = reused
     }
 
     enum CodingKeys: String, CodingKey {
         case peerID = "peer_id"
-        case state, error, model, serial, device, seconds
+        case state, error, model, serial, device, seconds, reused
     }
 }
 
@@ -171,6 +176,7 @@ public final class ClientBoard: Sendable {
                 var entry = entries[key]!
                 if let report = reports[entry.row.address.split(separator: ":").first.map(String.init) ?? ""] {
                     entry.row.target = [report.device, report.model, report.serial].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+                    entry.row.reused = report.reused ?? entry.row.reused
                     if report.state == "failed" {
                         entry.row.state = "failed"
                         entry.row.error = report.error

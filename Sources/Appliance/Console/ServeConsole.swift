@@ -67,6 +67,7 @@ struct ServeConsole: Service {
         if let mac = row.mac { event["mac"] = .of(mac) }
         if let firmware = row.firmware { event["firmware"] = .of(firmware) }
         if let boot = row.boot { event["boot"] = .of(boot) }
+        if let reused = row.reused { event["reused"] = .of(reused) }
         emit(event)
     }
 
@@ -115,7 +116,7 @@ struct ServeConsole: Service {
             lines.append(
                 TextFormat.padRight(row.address, 17) + TextFormat.padRight(row.mac ?? "-", 19) + TextFormat.padRight(percent, 10) + TextFormat.padRight(row.finished ? "-" : ByteCount.format(row.rate) + "/s", 14)
                     + TextFormat.padRight(row.state, 13) + TextFormat.padRight(row.finished ? "yes" : "no", 10) + TextFormat.padRight(row.seconds.map(TextFormat.clock) ?? "", 8)
-                    + (row.error ?? row.target ?? row.boot.map { "booting \($0)" + (row.firmware.map { " (\($0))" } ?? "") } ?? ""))
+                    + (row.error ?? row.target.map { target in target + (row.reused.map { $0 > 0 ? ", \(ByteCount.format($0)) reused" : "" } ?? "") } ?? row.boot.map { "booting \($0)" + (row.firmware.map { " (\($0))" } ?? "") } ?? ""))
         }
         if rows.count > room { lines.append("... and \(rows.count - room + 1) more") }
         let clipped = lines.map { String($0.prefix(size.columns)) }

@@ -71,7 +71,7 @@ public struct CloneJob: Sendable {
         do {
             let metainfo = try await loadTorrent(group: engine)
             let map = try TorrentFile.layout(of: metainfo, from: torrent)
-            let (targetPath, tuning, isDevice) = try chooseTarget(neededSize: map.deviceEnd, logger: logger, report: report)
+            let (targetPath, tuning, isDevice, heldData) = try chooseTarget(metainfo, map: map, logger: logger, report: report)
             try prepareTarget(targetPath, size: map.deviceEnd)
             let store: DevicePieceStore
             do {
@@ -83,10 +83,15 @@ public struct CloneJob: Sendable {
                 throw JobError("\(error)")
             }
             let record = ResumeRecord(directory: stateDirectory, infoHash: metainfo.infoHash, target: targetPath)
-            let have = try checkExisting(metainfo, map: map, targetPath: targetPath, record: record, logger: logger, report: report)
+            let have = try checkExisting(metainfo, map: map, targetPath: targetPath, record: record, all: checkAll || heldData, logger: logger, report: report)
+            let reused = have.map { Self.bytes(of: $0, metainfo: metainfo) } ?? 0
             let port = try await engine.start()
             let session = engine.addTorrent(metainfo, store: store, have: have)
-            let watcher = CloneWatcher(session: session, ratio: seedRatio, idle: seedIdle, record: record, logger: logger, report: report)
+            let watcher = CloneWatcher(session: session, ratio: seedRatio, idle: seedIdle, record: record, logger: logger) { line in
+                var line = line
+                line.reused = reused
+                report(line)
+            }
             let group = ServiceGroup(
                 configuration: .init(
                     services: [
@@ -108,13 +113,20 @@ public struct CloneJob: Sendable {
         }
     }
 
-    /// Hashes the pieces a previous run recorded (or all, with `checkAll`) on the target, in
-    /// parallel; those that verify need not be fetched again.
+    /// Bytes of the pieces set in `have`.
+    static func bytes(of have: Bitfield, metainfo: Metainfo) -> Int64 {
+        let layout = PieceLayout(pieceLength: metainfo.pieceLength, totalLength: metainfo.totalLength)
+        return (0..<metainfo.pieceCount).reduce(Int64(0)) { $0 + (have[$1] ? Int64(layout.length(ofPiece: $1)) : 0) }
+    }
+
+    /// Hashes the pieces a previous run recorded (or all: with `checkAll`, or when the disk
+    /// held data, so that re-imaging fetches only what differs) on the target, in parallel;
+    /// those that verify need not be fetched again, and are served to others at once.
     private func checkExisting(
-        _ metainfo: Metainfo, map: ExtentMap, targetPath: String, record: ResumeRecord, logger: Logger,
+        _ metainfo: Metainfo, map: ExtentMap, targetPath: String, record: ResumeRecord, all: Bool, logger: Logger,
         report: @Sendable (CloneProgress) -> Void
     ) throws(JobError) -> Bitfield? {
-        let recorded = checkAll ? Bitfield(count: metainfo.pieceCount, allSet: true) : record.load(pieceCount: metainfo.pieceCount)
+        let recorded = all ? Bitfield(count: metainfo.pieceCount, allSet: true) : record.load(pieceCount: metainfo.pieceCount)
         guard let recorded, !recorded.isEmpty else { return nil }
         report(CloneProgress(state: "checking", progress: 0, downloaded: 0, uploaded: 0, downloadRate: 0, uploadRate: 0, peers: 0))
         let wanted = (0..<metainfo.pieceCount).map { recorded[$0] }
@@ -124,7 +136,10 @@ public struct CloneJob: Sendable {
         for (index, outcome) in outcomes.enumerated() {
             if case .digest(let digest) = outcome, digest == metainfo.pieceHashes[index] { have[index] = true }
         }
-        logger.info("resuming", metadata: ["pieces_recorded": "\(recorded.setCount)", "pieces_good": "\(have.setCount)", "pieces": "\(metainfo.pieceCount)"])
+        logger.info("resuming", metadata: [
+            "pieces_recorded": "\(recorded.setCount)", "pieces_good": "\(have.setCount)", "pieces": "\(metainfo.pieceCount)",
+            "reused_bytes": "\(Self.bytes(of: have, metainfo: metainfo))",
+        ])
         return have
     }
 
@@ -144,22 +159,33 @@ public struct CloneJob: Sendable {
     }
 
     /// Resolves TARGET to a path under the safety policy, before anything is written; a block
-    /// device brings the engine settings of its storage type.
-    private func chooseTarget(neededSize: Int64, logger: Logger, report: @Sendable (CloneProgress) -> Void) throws(JobError) -> (String, StorageTuning, Bool) {
+    /// device brings the engine settings of its storage type. A disk refused only for holding
+    /// data is taken without consent when a sample shows it holds this image. The last value
+    /// says whether the disk held data (its pieces are then all checked before downloading).
+    private func chooseTarget(
+        _ metainfo: Metainfo, map: ExtentMap, logger: Logger, report: @Sendable (CloneProgress) -> Void
+    ) throws(JobError) -> (String, StorageTuning, Bool, Bool) {
         let spec: TargetSelector.Spec
-        let selector = TargetSelector(policy: TargetPolicy(allowLoop: allowLoop, force: force, neededSize: neededSize), pick: pick)
+        let recognise: @Sendable (BlockDeviceInfo) -> String? = { device in
+            let finding = ImageEvidence.examine(path: device.node, map: map, metainfo: metainfo)
+            logger.debug("looking for this image on a disk with data", metadata: [
+                "device": "\(device.node)", "sampled": "\(finding.sampled)", "matched": "\(finding.matched)", "holds_image": "\(finding.holdsImage)",
+            ])
+            return finding.holdsImage ? finding.description : nil
+        }
+        let selector = TargetSelector(policy: TargetPolicy(allowLoop: allowLoop, force: force, neededSize: map.deviceEnd), pick: pick, recognise: recognise)
         do {
             spec = try TargetSelector.Spec(target) { ByteCount.parse($0) }
             let (choice, reason) = try selector.chooseExplained(spec, among: discover())
             switch choice {
             case .file(let path):
                 var line = CloneProgress(state: "target", progress: 0, downloaded: 0, uploaded: 0, downloadRate: 0, uploadRate: 0, peers: 0)
-                line.target = CloneTarget(device: path, size: nil, model: nil, serial: nil, partitions: [], reason: "an image file")
+                line.target = CloneTarget(device: path, size: nil, model: nil, serial: nil, partitions: [], reason: reason)
                 report(line)
                 var tuning = StorageTuning.defaults(for: nil, cores: WorkerThreads.coreCount)
                 tuning.writeThreads = writeThreads ?? tuning.writeThreads
                 tuning.queueDepth = queueDepth ?? tuning.queueDepth
-                return (path, tuning, false)
+                return (path, tuning, false, false)
             case .device(let device):
                 var tuning = StorageTuning.defaults(for: device.storage, cores: WorkerThreads.coreCount)
                 tuning.writeThreads = writeThreads ?? tuning.writeThreads
@@ -172,7 +198,8 @@ public struct CloneJob: Sendable {
                 line.target = CloneTarget(
                     device: device.node, size: device.size, model: device.model, serial: device.serial, partitions: device.partitions, reason: reason)
                 report(line)
-                return (device.node, tuning, true)
+                let heldData = !device.partitions.isEmpty || (TargetSelector.readHead(device)?.contains { $0 != 0 } ?? false)
+                return (device.node, tuning, true, heldData)
             }
         } catch {
             throw JobError("\(error)")
@@ -206,6 +233,8 @@ public struct CloneProgress: Sendable, Codable, Equatable {
     public var error: String?
     /// With state `target`: the disk chosen, before anything is written.
     public var target: CloneTarget?
+    /// Bytes of the image that were already on the target (checked, not fetched).
+    public var reused: Int64 = 0
 
     /// Creates a progress line.
     public init(state: String, progress: Double, downloaded: Int64, uploaded: Int64, downloadRate: Int64, uploadRate: Int64, peers: Int, eta: Int? = nil, error: String? = nil) {
@@ -224,7 +253,7 @@ public struct CloneProgress: Sendable, Codable, Equatable {
         case state, progress, downloaded, uploaded
         case downloadRate = "download_rate"
         case uploadRate = "upload_rate"
-        case peers, eta, error, target
+        case peers, eta, error, target, reused
     }
 }
 

@@ -1,5 +1,6 @@
 /// Whether a device may be written, and why not. Every rule but one is absolute; only "the
-/// disk already has partitions or data" yields to `--force`.
+/// disk already has partitions or data" yields to consent (`--overwrite`, `ezio.overwrite=yes`;
+/// `--force` is the older name).
 public struct TargetPolicy: Sendable {
     /// One reason a device is refused.
     public struct Refusal: Sendable, Hashable, CustomStringConvertible {
@@ -45,9 +46,9 @@ public struct TargetPolicy: Sendable {
             refuse("too small: \(device.size) bytes, the image needs \(neededSize)")
         }
         if device.kind != .partition, !device.partitions.isEmpty {
-            refuse("has partitions (\(device.partitions.joined(separator: ", "))); --force overwrites", overridable: true)
+            refuse("has partitions (\(device.partitions.joined(separator: ", "))); --overwrite (ezio.overwrite=yes) consents", overridable: true)
         } else if let head, head.contains(where: { $0 != 0 }) {
-            refuse("has data in its first MiB; --force overwrites", overridable: true)
+            refuse("has data in its first MiB; --overwrite (ezio.overwrite=yes) consents", overridable: true)
         }
         return refusals
     }

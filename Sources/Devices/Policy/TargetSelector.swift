@@ -56,11 +56,26 @@ public struct TargetSelector: Sendable {
     public var policy: TargetPolicy
     /// Tie-break among several eligible disks.
     public var pick: Pick?
+    /// Tells whether a disk refused only for its partitions or data in fact holds this image
+    /// (or part of it): then it is taken without consent, with this sentence as the reason.
+    public var recognise: (@Sendable (BlockDeviceInfo) -> String?)?
 
     /// A selector.
-    public init(policy: TargetPolicy, pick: Pick? = nil) {
+    public init(policy: TargetPolicy, pick: Pick? = nil, recognise: (@Sendable (BlockDeviceInfo) -> String?)? = nil) {
         self.policy = policy
         self.pick = pick
+        self.recognise = recognise
+    }
+
+    /// What stops `device`, and whether it was taken because it holds this image. Consent to
+    /// overwrite (`force`) reaches a disk chosen by a rule (auto, size...) only when it is
+    /// internal: a USB stick left in a lab PC is never wiped by `auto`.
+    private func judge(_ device: BlockDeviceInfo, named: Bool, head: (BlockDeviceInfo) -> [UInt8]?) -> (blocking: [TargetPolicy.Refusal], recognised: String?) {
+        var rules = policy
+        if !named, device.removable || device.transport == "usb" { rules.force = false }
+        let blocking = rules.blocking(device, head: head(device))
+        guard !blocking.isEmpty, blocking.allSatisfy(\.overridable), let recognise, let why = recognise(device) else { return (blocking, nil) }
+        return ([], why)
     }
 
     /// Reads a device's first MiB, to tell whether it holds data.
@@ -82,11 +97,11 @@ public struct TargetSelector: Sendable {
                 if FileSystem.isBlockDevice(path) { throw DeviceError("\(path): refused: a block device discovery cannot see (no medium?)") }
                 return (.file(path), "an image file")
             }
-            let blocking = policy.blocking(device, head: head(device))
+            let (blocking, recognised) = judge(device, named: true, head: head)
             guard blocking.isEmpty else {
                 throw DeviceError("\(device.node): refused: \(blocking.map(\.reason).joined(separator: "; "))")
             }
-            return (.device(device), "named as the target; it passed every safety check")
+            return (.device(device), recognised.map { "it holds this image: \($0)" } ?? "named as the target; it passed every safety check")
         }
         let candidates = devices.filter { device in
             guard device.kind == .disk || (device.kind == .loop && policy.allowLoop) else { return false }
@@ -100,10 +115,12 @@ public struct TargetSelector: Sendable {
         }
         var eligible: [BlockDeviceInfo] = []
         var refused: [String] = []
+        var recognisedBy: [String: String] = [:]
         for device in candidates {
-            let blocking = policy.blocking(device, head: head(device))
+            let (blocking, recognised) = judge(device, named: false, head: head)
             if blocking.isEmpty {
                 eligible.append(device)
+                recognisedBy[device.node] = recognised
             } else {
                 refused.append("\(device.node) (\(blocking.map(\.reason).joined(separator: "; ")))")
             }
@@ -115,11 +132,12 @@ public struct TargetSelector: Sendable {
         }
         let others = refused.isEmpty ? "" : "; refused: " + refused.joined(separator: ", ")
         if eligible.count == 1 {
-            return (.device(eligible[0]), "the only disk that \(described) allows (\(candidates.count) considered)" + others)
+            let why = recognisedBy[eligible[0].node].map { "it holds this image: \($0)" } ?? "the only disk that \(described) allows"
+            return (.device(eligible[0]), why + " (\(candidates.count) considered)" + others)
         }
         guard let pick else {
             let list = eligible.map { "\($0.node) (\($0.size) bytes\($0.serial.map { ", serial \($0)" } ?? ""))" }.joined(separator: ", ")
-            throw DeviceError("\(described): \(eligible.count) eligible disks, not choosing: \(list); use --pick smallest|largest|first or name one")
+            throw DeviceError("\(described): \(eligible.count) eligible disks, not choosing: \(list); use --pick smallest|largest|first (ezio.pick=) or name one")
         }
         let chosen: BlockDeviceInfo
         switch pick {
