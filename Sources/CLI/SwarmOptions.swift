@@ -23,6 +23,9 @@ public struct SwarmOptions: ParsableArguments {
     @Option(name: .customLong("socket-buffer"), help: "Socket send and receive buffer size.")
     var socketBuffer = "4M"
 
+    @Option(name: .customLong("upload-limit"), help: "Most payload sent per second, for the whole process, like 50M (0: no limit).")
+    var uploadLimit = "0"
+
     @Flag(name: .customLong("rarest-first"), help: "Fetch the rarest pieces first anywhere in the image.")
     var rarestFirst = false
 
@@ -36,6 +39,7 @@ public struct SwarmOptions: ParsableArguments {
         for peer in peers where PeerAddress(peer) == nil { throw ValidationError("--peer '\(peer)' is not HOST:PORT") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
         guard maxUploads >= 0 else { throw ValidationError("--max-uploads must be 0 or more") }
+        guard ByteCount.parse(uploadLimit) != nil else { throw ValidationError("--upload-limit must be a size per second, like 50M, or 0") }
         guard let size = ByteCount.parse(socketBuffer), size >= 4096, size <= 1 << 30 else {
             throw ValidationError("--socket-buffer must be a size from 4K to 1G")
         }
@@ -46,6 +50,7 @@ public struct SwarmOptions: ParsableArguments {
         configuration.staticPeers = peers.compactMap(PeerAddress.init)
         configuration.maxConnections = maxConnections
         configuration.maxUploads = maxUploads
+        configuration.uploadLimit = ByteCount.parse(uploadLimit) ?? 0
         configuration.socketBufferSize = Int(ByteCount.parse(socketBuffer)!)
         if rarestFirst { configuration.order = .rarestFirst }
         if sequential { configuration.order = .sequential }

@@ -13,6 +13,8 @@ public struct SwarmConfiguration: Sendable {
     public var maxConnections = 200
     /// Most peers unchoked at once; 0 = every interested peer (a LAN wants that).
     public var maxUploads = 0
+    /// Payload bytes per second sent at most, engine-wide; 0 = no limit.
+    public var uploadLimit: Int64 = 0
     /// Outstanding block requests per peer to start with; adapted to each peer's rate.
     public var initialPipelineDepth = 64
     /// Upper bound on outstanding requests per peer.

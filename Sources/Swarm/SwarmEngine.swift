@@ -31,6 +31,7 @@ public final class SwarmEngine: Service, Sendable {
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
         self.readPool = NIOThreadPool(numberOfThreads: max(1, configuration.readThreads))
         _ = SwarmMetrics.registered
+        uploadLimiter.bytesPerSecond = configuration.uploadLimit
         readPool.start()
     }
 

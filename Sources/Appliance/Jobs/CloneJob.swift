@@ -71,7 +71,7 @@ public struct CloneJob: Sendable {
         do {
             let metainfo = try await loadTorrent(group: engine)
             let map = try TorrentFile.layout(of: metainfo, from: torrent)
-            let (targetPath, tuning, isDevice, heldData) = try chooseTarget(metainfo, map: map, logger: logger, report: report)
+            let (targetPath, tuning, isDevice, worthChecking) = try chooseTarget(metainfo, map: map, logger: logger, report: report)
             try prepareTarget(targetPath, size: map.deviceEnd)
             let store: DevicePieceStore
             do {
@@ -83,11 +83,12 @@ public struct CloneJob: Sendable {
                 throw JobError("\(error)")
             }
             let record = ResumeRecord(directory: stateDirectory, infoHash: metainfo.infoHash, target: targetPath)
-            let have = try checkExisting(metainfo, map: map, targetPath: targetPath, record: record, all: checkAll || heldData, logger: logger, report: report)
+            let have = try checkExisting(metainfo, map: map, targetPath: targetPath, record: record, all: checkAll || worthChecking, logger: logger, report: report)
             let reused = have.map { Self.bytes(of: $0, metainfo: metainfo) } ?? 0
             let port = try await engine.start()
             let session = engine.addTorrent(metainfo, store: store, have: have)
-            let watcher = CloneWatcher(session: session, ratio: seedRatio, idle: seedIdle, record: record, logger: logger) { line in
+            let device = store.device
+            let watcher = CloneWatcher(session: session, ratio: seedRatio, idle: seedIdle, record: record, logger: logger, flush: { try? device.sync() }) { line in
                 var line = line
                 line.reused = reused
                 report(line)
@@ -161,13 +162,23 @@ public struct CloneJob: Sendable {
     /// Resolves TARGET to a path under the safety policy, before anything is written; a block
     /// device brings the engine settings of its storage type. A disk refused only for holding
     /// data is taken without consent when a sample shows it holds this image. The last value
-    /// says whether the disk held data (its pieces are then all checked before downloading).
+    /// says whether the sample found any piece of the image on the chosen disk: only then are
+    /// all its pieces hashed before downloading, so a blank or unrelated disk pays for the
+    /// sample alone (a few dozen pieces read), and a clone cut short before it wrote the
+    /// partition table is still found.
     private func chooseTarget(
         _ metainfo: Metainfo, map: ExtentMap, logger: Logger, report: @Sendable (CloneProgress) -> Void
     ) throws(JobError) -> (String, StorageTuning, Bool, Bool) {
         let spec: TargetSelector.Spec
-        let recognise: @Sendable (BlockDeviceInfo) -> String? = { device in
+        let findings = NIOLockedValueBox<[String: ImageEvidence.Finding]>([:])
+        let examine: @Sendable (BlockDeviceInfo) -> ImageEvidence.Finding = { device in
+            if let known = findings.withLockedValue({ $0[device.node] }) { return known }
             let finding = ImageEvidence.examine(path: device.node, map: map, metainfo: metainfo)
+            findings.withLockedValue { $0[device.node] = finding }
+            return finding
+        }
+        let recognise: @Sendable (BlockDeviceInfo) -> String? = { device in
+            let finding = examine(device)
             logger.debug("looking for this image on a disk with data", metadata: [
                 "device": "\(device.node)", "sampled": "\(finding.sampled)", "matched": "\(finding.matched)", "holds_image": "\(finding.holdsImage)",
             ])
@@ -198,8 +209,11 @@ public struct CloneJob: Sendable {
                 line.target = CloneTarget(
                     device: device.node, size: device.size, model: device.model, serial: device.serial, partitions: device.partitions, reason: reason)
                 report(line)
-                let heldData = !device.partitions.isEmpty || (TargetSelector.readHead(device)?.contains { $0 != 0 } ?? false)
-                return (device.node, tuning, true, heldData)
+                let finding = examine(device)
+                logger.info("sampled the target for pieces of this image", metadata: [
+                    "device": "\(device.node)", "sampled": "\(finding.sampled)", "matched": "\(finding.matched)",
+                ])
+                return (device.node, tuning, true, finding.matched > 0)
             }
         } catch {
             throw JobError("\(error)")
@@ -292,9 +306,15 @@ final class CloneWatcher: Service, Sendable {
     let report: @Sendable (CloneProgress) -> Void
     let record: ResumeRecord
     let logger: Logger
+    /// Flushes the target (blocking; run off the cooperative pool).
+    let flush: @Sendable () -> Void
     private let result = NIOLockedValueBox<CloneJob.Outcome?>(nil)
 
-    init(session: TorrentSession, ratio: Double, idle: Double, record: ResumeRecord, logger: Logger, report: @escaping @Sendable (CloneProgress) -> Void) {
+    init(
+        session: TorrentSession, ratio: Double, idle: Double, record: ResumeRecord, logger: Logger,
+        flush: @escaping @Sendable () -> Void = {}, report: @escaping @Sendable (CloneProgress) -> Void
+    ) {
+        self.flush = flush
         self.session = session
         self.ratio = ratio
         self.idle = idle
@@ -303,11 +323,20 @@ final class CloneWatcher: Service, Sendable {
         self.report = report
     }
 
-    /// Saves which pieces are done, when that changed; a failure is logged, not fatal (the
-    /// record only saves work on a restart).
-    private func saveRecord(_ recorded: inout Int) {
+    /// Flushes the target, then saves which pieces are done, when that changed: a power cut
+    /// then loses at most what came since, both from the record and from the disk (which is
+    /// the record a network-booted client has, its RAM being gone). A failure is logged, not
+    /// fatal (the record only saves work on a restart).
+    private func saveRecord(_ recorded: inout Int) async {
         let have = session.have
         guard have.setCount != recorded else { return }
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            let flush = self.flush
+            WorkerThreads.detach {
+                flush()
+                done.resume()
+            }
+        }
         do {
             try record.save(have)
             recorded = have.setCount
@@ -323,6 +352,9 @@ final class CloneWatcher: Service, Sendable {
         // SIGINT/SIGTERM begin a graceful shutdown, which does not cancel by itself: without
         // this the clone would keep going after being told to stop.
         await cancelWhenGracefulShutdown { await self.watch() }
+        // However the watch ended (done, failed, told to stop): what is on the disk is kept.
+        var unknown = -1
+        await saveRecord(&unknown)
     }
 
     private func watch() async {
@@ -336,7 +368,7 @@ final class CloneWatcher: Service, Sendable {
         var lastUploadAt = ContinuousClock.now
         var tick = ContinuousClock.now
         var recorded = session.have.setCount
-        defer { saveRecord(&recorded) }
+        var savedAt = ContinuousClock.now
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(200))
             let now = session.progress
@@ -380,7 +412,10 @@ final class CloneWatcher: Service, Sendable {
                 break
             }
             report(line)
-            saveRecord(&recorded)
+            if ContinuousClock.now - savedAt >= .seconds(1) {
+                await saveRecord(&recorded)
+                savedAt = .now
+            }
             lastState = state
             tick = .now
         }
