@@ -1,4 +1,4 @@
-import Devices
+@testable import Devices
 import Testing
 
 struct PartitionTableTests {
@@ -46,6 +46,31 @@ struct PartitionTableTests {
         disk[511] = 0xAA
         #expect(throws: (any Error).self) {
             try PartitionTable.read(size: Int64(disk.count)) { offset, count in Array(disk[Int(offset)..<Int(offset) + count]) }
+        }
+    }
+
+    /// A GPT header whose sector numbers are at or above 2^63 (which once trapped converting to
+    /// Int64), with valid CRCs: one error naming the field.
+    @Test func absurdGPTSectorNumbersAreErrors() {
+        for (offset, field) in [(24, "my LBA"), (72, "entries LBA"), (48, "last usable LBA")] {
+            var disk = [UInt8](repeating: 0, count: 1 << 20)
+            disk[446 + 4] = 0xEE
+            disk[446 + 8] = 1
+            disk[446 + 12] = 0xFF; disk[446 + 13] = 0x07
+            disk[510] = 0x55; disk[511] = 0xAA
+            var header = [UInt8](repeating: 0, count: 512)
+            header.replaceSubrange(0..<8, with: Array("EFI PART".utf8))
+            header.setLE(8, 4, 0x0001_0000)
+            header.setLE(12, 4, 92)
+            header.setLE(24, 8, 1); header.setLE(32, 8, 2047); header.setLE(40, 8, 34); header.setLE(48, 8, 2014)
+            header.setLE(72, 8, 2); header.setLE(80, 4, 128); header.setLE(84, 4, 128)
+            header.setLE(offset, 8, 1 << 63 | 5)
+            header.setLE(16, 4, UInt64(CRC32.checksum(Array(header[0..<92]))))
+            disk.replaceSubrange(512..<1024, with: header)
+            let error = #expect(throws: PartitionTable.ReadError.self) {
+                try PartitionTable.read(size: Int64(disk.count)) { offset, count in Array(disk[Int(offset)..<Int(offset) + count]) }
+            }
+            #expect("\(String(describing: error))".contains(field), "\(String(describing: error))")
         }
     }
 }

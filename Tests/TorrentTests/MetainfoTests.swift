@@ -97,4 +97,16 @@ private func metainfoError(_ bytes: [UInt8]) -> MetainfoError? {
         let torrent = Array("d4:infod6:lengthi10e4:name1:x12:piece lengthi1073741824e6:pieces20:aaaaaaaaaaaaaaaaaaaaee".utf8)
         #expect(metainfoError(torrent)?.description.contains("'info.piece length' must be an integer from 1 to") == true)
     }
+
+    /// A total length near 2^63 (the piece count once overflowed and trapped) is one error;
+    /// extents past 2^62 are refused; an empty extent does not raise the device size needed.
+    @Test func absurdLengthsAreErrorsNotTraps() throws {
+        let huge = Array("d4:infod6:lengthi9223372036854775807e4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee".utf8)
+        #expect(metainfoError(huge)?.description.contains("is more than 2^62 bytes") == true, "\(String(describing: metainfoError(huge)))")
+        #expect(PieceLayout(pieceLength: 16384, totalLength: Int64.max).pieceCount == Int(Int64.max / 16384) + 1)
+        #expect(throws: MetainfoError.self) { try ExtentMap(deviceExtents: [(offset: 1 << 62, length: 1)]) }
+        #expect(throws: MetainfoError.self) { try ExtentMap(deviceExtents: [(offset: Int64.max, length: 1)]) }
+        let empty = try ExtentMap(deviceExtents: [(offset: 0, length: 4096), (offset: 1 << 40, length: 0)])
+        #expect(empty.deviceEnd == 4096)
+    }
 }

@@ -17,7 +17,10 @@ enum DiskFinisher {
             switch disk.label {
             case "gpt" where larger || growLast:
                 let header = try device.read(count: sectorSize, at: Int64(sectorSize))
-                let entriesLBA = Int64(header.le(72, 8))
+                // From the disk's own data, which a torrent chooses: bounded before any arithmetic.
+                guard let entriesLBA = Int64(exactly: header.le(72, 8)), entriesLBA > 1, entriesLBA < sectors else {
+                    throw JobError("\(device.path): GPT header names entries at sector \(header.le(72, 8)), outside the disk's \(sectors) sectors")
+                }
                 let entryBytes = Int(header.le(80, 4)) * Int(header.le(84, 4))
                 guard entryBytes > 0, entryBytes <= 1 << 20 else { throw JobError("\(device.path): GPT header names \(entryBytes) bytes of entries") }
                 let entries = try device.read(count: entryBytes, at: entriesLBA * Int64(sectorSize))

@@ -21,6 +21,17 @@ public struct GPTHeader: Sendable, Equatable {
 public enum GPT {
     static let signature = Array("EFI PART".utf8)
 
+    /// Highest sector number believed: 2^48 sectors of 4 KiB is 2^60 bytes, past any disk.
+    /// Anything above comes from a corrupt or hostile table, and converting it to Int64
+    /// would trap above 2^63.
+    static let maxLBA: UInt64 = 1 << 48
+
+    /// A sector number read from the disk, or an error naming the field.
+    static func lba(_ value: UInt64, _ field: String, at lba: Int64) throws -> Int64 {
+        guard value <= maxLBA else { throw PartitionTable.ReadError("GPT at sector \(lba): \(field) \(value) is past any disk") }
+        return Int64(value)
+    }
+
     /// Parses and checks a header sector.
     static func header(_ sector: [UInt8], at lba: Int64) throws -> GPTHeader {
         guard sector.count >= 92, Array(sector[0..<8]) == signature else {
@@ -34,8 +45,9 @@ public enum GPT {
             throw PartitionTable.ReadError("GPT header at sector \(lba): CRC mismatch")
         }
         let header = GPTHeader(
-            myLBA: Int64(sector.le(24, 8)), alternateLBA: Int64(sector.le(32, 8)), firstUsable: Int64(sector.le(40, 8)),
-            lastUsable: Int64(sector.le(48, 8)), entriesLBA: Int64(sector.le(72, 8)), entryCount: Int(sector.le(80, 4)),
+            myLBA: try Self.lba(sector.le(24, 8), "my LBA", at: lba), alternateLBA: try Self.lba(sector.le(32, 8), "alternate LBA", at: lba),
+            firstUsable: try Self.lba(sector.le(40, 8), "first usable LBA", at: lba), lastUsable: try Self.lba(sector.le(48, 8), "last usable LBA", at: lba),
+            entriesLBA: try Self.lba(sector.le(72, 8), "entries LBA", at: lba), entryCount: Int(sector.le(80, 4)),
             entrySize: Int(sector.le(84, 4)))
         guard header.entrySize >= 128, header.entrySize % 8 == 0, header.entrySize <= 4096, (1...4096).contains(header.entryCount) else {
             throw PartitionTable.ReadError("GPT header at sector \(lba): \(header.entryCount) entries of \(header.entrySize) bytes")
@@ -58,8 +70,8 @@ public enum GPT {
             let entry = Array(bytes[index * primary.entrySize..<(index + 1) * primary.entrySize])
             let type = Array(entry[0..<16])
             guard type.contains(where: { $0 != 0 }) else { continue }
-            let first = Int64(entry.le(32, 8))
-            let last = Int64(entry.le(40, 8))
+            let first = try Self.lba(entry.le(32, 8), "partition \(index + 1)'s first LBA", at: primary.entriesLBA)
+            let last = try Self.lba(entry.le(40, 8), "partition \(index + 1)'s last LBA", at: primary.entriesLBA)
             guard first >= primary.firstUsable, last >= first, last <= primary.lastUsable else {
                 throw PartitionTable.ReadError("GPT partition \(index + 1): sectors \(first)-\(last) outside \(primary.firstUsable)-\(primary.lastUsable)")
             }
@@ -121,7 +133,7 @@ public enum GPT {
             for index in 0..<current.entryCount {
                 let base = index * current.entrySize
                 guard newEntries[base..<base + 16].contains(where: { $0 != 0 }) else { continue }
-                let end = Int64(newEntries.le(base + 40, 8))
+                let end = try Self.lba(newEntries.le(base + 40, 8), "partition \(index + 1)'s last LBA", at: current.entriesLBA)
                 if end > lastEnd { (lastIndex, lastEnd) = (index, end) }
             }
             if let lastIndex { newEntries.setLE(lastIndex * current.entrySize + 40, 8, UInt64(lastUsable)) }

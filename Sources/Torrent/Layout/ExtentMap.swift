@@ -48,10 +48,11 @@ public struct ExtentMap: Sendable, Hashable {
             }
             let (end, overflow) = offset.addingReportingOverflow(length)
             let (nextTorrentOffset, overflow2) = torrentOffset.addingReportingOverflow(length)
-            guard !overflow, !overflow2 else { throw .notEZIOLayout("extent at 0x\(String(offset, radix: 16)) ends past 2^63") }
+            guard !overflow, !overflow2, end <= 1 << 62 else { throw .notEZIOLayout("extent at 0x\(String(offset, radix: 16)) ends past 2^62") }
             extents.append(Extent(torrentOffset: torrentOffset, deviceOffset: offset, length: length))
             torrentOffset = nextTorrentOffset
-            deviceEnd = max(deviceEnd, end)
+            // An empty extent holds nothing: it does not make the target need to be larger.
+            if length > 0 { deviceEnd = max(deviceEnd, end) }
         }
         let byDevice = extents.filter { $0.length > 0 }.sorted { $0.deviceOffset < $1.deviceOffset }
         for (previous, next) in zip(byDevice, byDevice.dropFirst())

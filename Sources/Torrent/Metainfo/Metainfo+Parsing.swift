@@ -74,6 +74,8 @@ extension Metainfo {
             throw .invalidValue("info", reason: "has both 'length' and 'files'")
         }
         guard total > 0 else { throw .invalidValue("info", reason: "describes no data (total length 0)") }
+        // Offsets past 2^62 leave no room for the device arithmetic that follows.
+        guard total <= 1 << 62 else { throw .invalidValue("info", reason: "total length \(total) is more than 2^62 bytes") }
 
         let layout = PieceLayout(pieceLength: pieceLength, totalLength: total)
         let hashCount = pieces.count / SHA1Digest.byteCount

@@ -15,7 +15,9 @@ public struct PieceLayout: Sendable, Hashable {
 
     /// Number of pieces.
     public var pieceCount: Int {
-        Int((totalLength + Int64(pieceLength) - 1) / Int64(pieceLength))
+        // Not (total + length - 1) / length: that overflows for a total near 2^63.
+        let whole = totalLength / Int64(pieceLength)
+        return Int(totalLength % Int64(pieceLength) == 0 ? whole : whole + 1)
     }
 
     /// Length of piece `index`.
