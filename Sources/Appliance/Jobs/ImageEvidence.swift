@@ -55,12 +55,13 @@ public struct ImageEvidence: Sendable {
         return metainfo.pieceHashes.indices.filter { seen[metainfo.pieceHashes[$0]] == 1 && !uniform.contains(metainfo.pieceHashes[$0]) }
     }
 
-    /// Which candidates to read: a third of them the first of the image, the rest evenly
-    /// spread over it.
+    /// Which candidates to read: half of them the first of the image (a clone fills the image
+    /// from its start, in a window of pieces ahead of the first missing one, so a clone cut short
+    /// has those), the rest evenly spread over it.
     public static func sample(_ candidates: [Int]) -> [Int] {
         let count = sampleCount(candidates.count)
         guard candidates.count > count else { return candidates }
-        let leading = count / 3
+        let leading = count / 2
         var chosen = Array(candidates.prefix(leading))
         let rest = Array(candidates.dropFirst(leading))
         let spread = count - leading
