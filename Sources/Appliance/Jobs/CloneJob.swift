@@ -120,9 +120,10 @@ public struct CloneJob: Sendable {
         return (0..<metainfo.pieceCount).reduce(Int64(0)) { $0 + (have[$1] ? Int64(layout.length(ofPiece: $1)) : 0) }
     }
 
-    /// Hashes the pieces a previous run recorded (or all: with `checkAll`, or when the disk
-    /// held data, so that re-imaging fetches only what differs) on the target, in parallel;
-    /// those that verify need not be fetched again, and are served to others at once.
+    /// Hashes the pieces a previous run recorded (or all: with `checkAll`, or when the sample
+    /// found pieces of this image on the disk, so that re-imaging fetches only what differs) on
+    /// the target, in parallel; those that verify need not be fetched again, and are served to
+    /// others at once.
     private func checkExisting(
         _ metainfo: Metainfo, map: ExtentMap, targetPath: String, record: ResumeRecord, all: Bool, logger: Logger,
         report: @Sendable (CloneProgress) -> Void
@@ -190,9 +191,7 @@ public struct CloneJob: Sendable {
             let (choice, reason) = try selector.chooseExplained(spec, among: discover())
             switch choice {
             case .file(let path):
-                var line = CloneProgress(state: "target", progress: 0, downloaded: 0, uploaded: 0, downloadRate: 0, uploadRate: 0, peers: 0)
-                line.target = CloneTarget(device: path, size: nil, model: nil, serial: nil, partitions: [], reason: reason)
-                report(line)
+                report(.target(CloneTarget(device: path, size: nil, model: nil, serial: nil, partitions: [], reason: reason)))
                 var tuning = StorageTuning.defaults(for: nil, cores: WorkerThreads.coreCount)
                 tuning.writeThreads = writeThreads ?? tuning.writeThreads
                 tuning.queueDepth = queueDepth ?? tuning.queueDepth
@@ -205,10 +204,8 @@ public struct CloneJob: Sendable {
                     "device": "\(device.node)", "size": "\(device.size)", "storage": "\(device.storage?.rawValue ?? "unknown")",
                     "write_threads": "\(tuning.writeThreads)", "queue_depth": "\(tuning.queueDepth)", "reason": "\(reason)",
                 ])
-                var line = CloneProgress(state: "target", progress: 0, downloaded: 0, uploaded: 0, downloadRate: 0, uploadRate: 0, peers: 0)
-                line.target = CloneTarget(
-                    device: device.node, size: device.size, model: device.model, serial: device.serial, partitions: device.partitions, reason: reason)
-                report(line)
+                report(.target(CloneTarget(
+                    device: device.node, size: device.size, model: device.model, serial: device.serial, partitions: device.partitions, reason: reason)))
                 let finding = examine(device)
                 logger.info("sampled the target for pieces of this image", metadata: [
                     "device": "\(device.node)", "sampled": "\(finding.sampled)", "matched": "\(finding.matched)",
@@ -268,6 +265,15 @@ public struct CloneProgress: Sendable, Codable, Equatable {
         case downloadRate = "download_rate"
         case uploadRate = "upload_rate"
         case peers, eta, error, target, reused
+    }
+}
+
+extension CloneProgress {
+    /// The line that names the target, before anything is written.
+    static func target(_ target: CloneTarget) -> CloneProgress {
+        var line = CloneProgress(state: "target", progress: 0, downloaded: 0, uploaded: 0, downloadRate: 0, uploadRate: 0, peers: 0)
+        line.target = target
+        return line
     }
 }
 
