@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """A hostile HTTP client for the seeder's port (tracker, boot files, reports).
 
-  hostile_http.py slowloris HOST PORT SOURCE COUNT
-      opens COUNT connections from the local address SOURCE, each sending half a request head,
-      and holds them; prints one JSON line: how many the server refused at once (503 or close),
+  hostile_http.py slowloris HOST PORT SOURCE COUNT [silent]
+      opens COUNT connections from the local address SOURCE, each sending half a request head
+      (or, with "silent", nothing: for the BitTorrent port), and holds them; prints one JSON line: how many the server refused at once (503 or close),
       how many it held, and after how many seconds it closed the last held one (or null if it
       still held any after 30 s)
   hostile_http.py limits HOST PORT
@@ -41,12 +41,13 @@ def status(conn):
     return int(data.split(b" ")[1])
 
 
-def slowloris(host, port, source, count):
+def slowloris(host, port, source, count, payload=b"GET /announce?info_hash="):
     held, refused = [], 0
     for _ in range(count):
         try:
             conn = connect(host, port, source)
-            conn.sendall(b"GET /announce?info_hash=")
+            if payload:
+                conn.sendall(payload)
         except OSError:
             refused += 1
             continue
@@ -105,7 +106,8 @@ def limits(host, port):
 def main():
     mode = sys.argv[1]
     if mode == "slowloris":
-        slowloris(sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]))
+        silent = len(sys.argv) > 6 and sys.argv[6] == "silent"
+        slowloris(sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]), b"" if silent else b"GET /announce?info_hash=")
     elif mode == "limits":
         limits(sys.argv[2], int(sys.argv[3]))
     else:

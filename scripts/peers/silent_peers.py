@@ -1,13 +1,11 @@
 #!/usr/bin/env python3
-"""Peers that connect, or take connections, and never say a word (no handshake).
+"""Peers that take connections and never say a word (no handshake). (Silent peers that
+connect: hostile_http.py slowloris ... silent.)
 
   silent_peers.py listen HOST FIRST_PORT COUNT SECONDS
       listens on COUNT ports from FIRST_PORT, accepts and holds every connection silently for
       SECONDS; prints "ready", then one JSON line: connections accepted, the most open at once,
       and the longest one the other side held before closing it
-  silent_peers.py dial HOST PORT COUNT
-      opens COUNT connections and sends nothing; prints one JSON line: after how many seconds
-      the other side had closed all of them (null if not within 30 s)
 """
 import json
 import select
@@ -49,27 +47,5 @@ def listen(host, first, count, seconds):
     print(json.dumps({"accepted": accepted, "most_open": most, "longest_held": round(longest, 1)}, separators=(",", ":")), flush=True)
 
 
-def dial(host, port, count):
-    conns = [socket.create_connection((host, port)) for _ in range(count)]
-    start = time.monotonic()
-    closed_after = None
-    while conns and time.monotonic() - start < 30:
-        readable, _, _ = select.select(conns, [], [], 0.2)
-        for conn in readable:
-            try:
-                data = conn.recv(4096)
-            except OSError:
-                data = b""
-            if not data:
-                conns.remove(conn)
-                conn.close()
-        if not conns:
-            closed_after = round(time.monotonic() - start, 1)
-    print(json.dumps({"closed_after": closed_after}, separators=(",", ":")), flush=True)
-
-
 if __name__ == "__main__":
-    if sys.argv[1] == "listen":
-        listen(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]))
-    else:
-        dial(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    listen(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]))

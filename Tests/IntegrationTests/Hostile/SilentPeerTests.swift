@@ -36,8 +36,9 @@ struct SilentPeerTests {
         let port = freePort()
         let seed = try Background([Integration.ezio, "seed", scratch.file("t.torrent"), scratch.file("src.img"), "--port", "\(port)"], log: scratch.file("seed.log"))
         try seed.wait(for: "seeding")
-        let result = try Command.check(["/usr/bin/python3", Self.script, "dial", "127.0.0.1", "\(port)", "20"], timeout: 40)
-        let figures = try JSONSerialization.jsonObject(with: Data(result.utf8)) as! [String: Any]
+        let result = try Command.check(["/usr/bin/python3", HostileHTTPTests.script, "slowloris", "127.0.0.1", "\(port)", "127.0.0.2", "20", "silent"], timeout: 40)
+        let figures = try HostileHTTPTests.json(result, event: "done")
+        #expect(figures["held"] as? Int == 20, "\(figures)")
         let closed = try #require(figures["closed_after"] as? Double, "silent connections were held: \(figures)")
         #expect(closed <= 13)
         #expect(seed.process.isRunning)
