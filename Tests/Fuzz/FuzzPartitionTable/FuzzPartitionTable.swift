@@ -91,8 +91,13 @@ func check(_ disk: Disk, sectorSize: Int, targetSize: Int64) {
     let sectors = targetSize / Int64(sectorSize)
     let mbr = (try? disk.read(0, sectorSize)) ?? []
     require(mbr.count == sectorSize, "MBR read")
-    if let covering = PartitionTable.protectiveMBR(mbr, sectors: sectors) {
-        require(covering.count == mbr.count && covering[0..<446] == mbr[0..<446] && covering[510...] == mbr[510...], "protective MBR rewrites more than its entries")
+    do {
+        if let covering = try PartitionTable.protectiveMBR(mbr, sectors: sectors) {
+            require(covering.count == mbr.count && covering[0..<446] == mbr[0..<446] && covering[510...] == mbr[510...], "protective MBR rewrites more than its entries")
+        }
+    } catch {
+        let text = "\(error)"
+        require(!text.isEmpty && !text.contains("\n"), "error is not one line: \(text)")
     }
     switch table.label {
     case "gpt":
