@@ -27,9 +27,17 @@ public final class BlockDevice: Sendable {
 
     /// Opens `path` read-only, or read-write when `writable`; anything but a block device or
     /// a regular file is refused. `exclusive` opens a block device with O_EXCL, which the
-    /// kernel refuses while anything (a mount, dm, md) holds it.
-    public init(path: String, writable: Bool = false, exclusive: Bool = false) throws(SystemError) {
-        let fd = try Sys.open(path, (writable ? O_RDWR : O_RDONLY) | (exclusive ? O_EXCL : 0))
+    /// kernel refuses while anything (a mount, dm, md) holds it; `noFollow` refuses a symlink
+    /// as the last component. The open never blocks (a FIFO is refused, not waited on).
+    public convenience init(path: String, writable: Bool = false, exclusive: Bool = false, noFollow: Bool = false) throws(SystemError) {
+        let flags = (writable ? O_RDWR : O_RDONLY) | (exclusive ? O_EXCL : 0) | (noFollow ? O_NOFOLLOW : 0) | O_NONBLOCK
+        try self.init(adopting: try Sys.open(path, flags), path: path)
+    }
+
+    /// Takes over `fd` (opened with O_NONBLOCK), after checking what it is: the check is on
+    /// the descriptor, so a path swapped after someone looked at it cannot redirect I/O.
+    /// Closes `fd` when it is refused.
+    public init(adopting fd: Int32, path: String) throws(SystemError) {
         do throws(SystemError) {
             let info = try Sys.fstat(fd, path)
             switch info.st_mode & S_IFMT {
@@ -42,12 +50,23 @@ public final class BlockDevice: Sendable {
             default:
                 throw SystemError("open", path: path, cause: .invalid("is neither a block device nor a regular file"))
             }
+            try Sys.clearNonBlocking(fd, path)
+            identity = (UInt64(info.st_dev), UInt64(info.st_ino), UInt64(info.st_rdev))
         } catch {
             Sys.close(fd)
             throw error
         }
         self.path = path
         self.fd = fd
+    }
+
+    /// Device, inode and (for a block device) the device number of what is open.
+    public let identity: (device: UInt64, inode: UInt64, rdev: UInt64)
+
+    /// The same file opened again read-only, by descriptor (not by path): a second file
+    /// position and read-ahead for a reading thread.
+    public func reopened() throws(SystemError) -> BlockDevice {
+        try BlockDevice(adopting: try Sys.open("/proc/self/fd/\(fd)", O_RDONLY | O_NONBLOCK), path: path)
     }
 
     deinit { Sys.close(fd) }
@@ -94,6 +113,11 @@ public final class BlockDevice: Sendable {
         // (the target check read its first MiB): drop it, or the kernel parses stale zeros.
         _ = ezio_blkflsbuf(fd)
         return ezio_reread_partitions(fd) == 0
+    }
+
+    /// Grows a regular file to `size` bytes (its `size` stays what it was at open).
+    public func grow(to size: Int64) throws(SystemError) {
+        try Sys.ftruncate(fd, path, size)
     }
 
     /// Flushes written data to stable storage.

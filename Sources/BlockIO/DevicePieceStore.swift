@@ -25,12 +25,24 @@ public final class DevicePieceStore: PieceStore {
     private let writeDelayMicroseconds: UInt32
 
     /// Opens `path` (read-write when `writable`) for a torrent with this layout and map.
-    public init(
+    public convenience init(
         path: String, map: ExtentMap, pieceLength: Int, writable: Bool, exclusive: Bool = false,
         memoryBudget: Int = 256 << 20, hashThreads: Int = WorkerThreads.coreCount, engine: IOEngine = .pwrite,
         queueDepth: Int = 64
     ) throws(SystemError) {
-        self.device = try BlockDevice(path: path, writable: writable, exclusive: exclusive)
+        try self.init(
+            device: BlockDevice(path: path, writable: writable, exclusive: exclusive), map: map, pieceLength: pieceLength,
+            writable: writable, memoryBudget: memoryBudget, hashThreads: hashThreads, engine: engine, queueDepth: queueDepth)
+    }
+
+    /// A store on `device`, already open (read-write when `writable`).
+    public init(
+        device: BlockDevice, map: ExtentMap, pieceLength: Int, writable: Bool,
+        memoryBudget: Int = 256 << 20, hashThreads: Int = WorkerThreads.coreCount, engine: IOEngine = .pwrite,
+        queueDepth: Int = 64
+    ) throws(SystemError) {
+        let path = device.path
+        self.device = device
         // Serving reads blocks in order, piece after piece: ask for a larger read-ahead.
         if !writable { device.adviseSequential() }
         self.map = map

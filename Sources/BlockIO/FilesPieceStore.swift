@@ -25,34 +25,29 @@ public final class FilesPieceStore: PieceStore {
     private let hashers: WorkerPool
 
     /// Opens the files of `metainfo` under `directory` (a single-file torrent's file is
-    /// `directory/name`, a multi-file torrent's are `directory/name/path...`). When
-    /// `writable`, missing folders and files are created and files are sized to the torrent.
-    public init(directory: String, metainfo: Metainfo, writable: Bool, memoryBudget: Int = 256 << 20, hashThreads: Int = WorkerThreads.coreCount) throws(SystemError) {
-        self.directory = directory
+    /// `directory/name`, a multi-file torrent's are `directory/name/path...`). The folder is
+    /// opened once, not through a symlink, and every file beneath it with `openat`, no symlink
+    /// followed. When `writable`, a missing folder, subfolders and files are created and
+    /// files are sized to the torrent.
+    public convenience init(directory: String, metainfo: Metainfo, writable: Bool, memoryBudget: Int = 256 << 20, hashThreads: Int = WorkerThreads.coreCount) throws(SystemError) {
+        let root = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        if writable { try Sys.mkdir(root) }
+        try self.init(folder: OpenedFolder(path: root), metainfo: metainfo, writable: writable, memoryBudget: memoryBudget, hashThreads: hashThreads)
+    }
+
+    /// Opens the files of `metainfo` beneath `folder`.
+    public init(folder: OpenedFolder, metainfo: Metainfo, writable: Bool, memoryBudget: Int = 256 << 20, hashThreads: Int = WorkerThreads.coreCount) throws(SystemError) {
+        self.directory = folder.path
         self.layout = metainfo.layout
-        self.buffers = PieceBufferPool(bufferSize: metainfo.pieceLength, budget: memoryBudget, label: directory)
+        self.buffers = PieceBufferPool(bufferSize: metainfo.pieceLength, budget: memoryBudget, label: folder.path)
         var opened: [OpenFile] = []
-        let root = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         for entry in metainfo.files {
-            // Metainfo parsing refused components like "..", "/" and empty ones.
+            // Metainfo parsing refused components like "..", "/" and empty ones; the folder
+            // refuses them again, and symlinks.
             let components = metainfo.isMultiFile ? [metainfo.name] + entry.path : [metainfo.name]
-            var folder = root
-            if writable {
-                try Sys.mkdir(root)
-                for component in components.dropLast() {
-                    folder += "/" + component
-                    try Sys.mkdir(folder)
-                }
-            }
-            let path = ([root] + components).joined(separator: "/")
-            if writable {
-                let fd = try Sys.open(path, O_WRONLY | O_CREAT, 0o644)
-                defer { Sys.close(fd) }
-                if try Sys.fstat(fd, path).st_size < entry.length { try Sys.ftruncate(fd, path, entry.length) }
-            }
-            let file = try BlockDevice(path: path, writable: writable)
+            let file = try folder.open(components, writable: writable, create: writable, size: entry.length)
             guard file.size >= entry.length else {
-                throw SystemError("open", path: path, cause: .invalid("\(file.size) bytes, the torrent says \(entry.length)"))
+                throw SystemError("open", path: file.path, cause: .invalid("\(file.size) bytes, the torrent says \(entry.length)"))
             }
             opened.append(OpenFile(torrentOffset: entry.offset, length: entry.length, file: file))
         }

@@ -19,6 +19,8 @@ public struct PieceHasher: Sendable {
 
     /// The path to read.
     public let path: String
+    /// What to read instead of opening `path`: an open device, reopened by descriptor.
+    let opened: BlockDevice?
     /// Where each piece lies on the device.
     public let map: ExtentMap
     /// The pieces.
@@ -31,6 +33,17 @@ public struct PieceHasher: Sendable {
     /// Creates a hasher; `threadCount` defaults to the number of cores.
     public init(path: String, map: ExtentMap, pieceLength: Int, threadCount: Int = WorkerThreads.coreCount, chunkSize: Int = 1 << 20) {
         self.path = path
+        self.opened = nil
+        self.map = map
+        self.layout = PieceLayout(pieceLength: pieceLength, totalLength: map.totalLength)
+        self.threadCount = max(1, threadCount)
+        self.chunkSize = max(AlignedBuffer.alignment, chunkSize)
+    }
+
+    /// A hasher of `device`, already open (each thread reopens it by descriptor, never by path).
+    public init(device: BlockDevice, map: ExtentMap, pieceLength: Int, threadCount: Int = WorkerThreads.coreCount, chunkSize: Int = 1 << 20) {
+        self.path = device.path
+        self.opened = device
         self.map = map
         self.layout = PieceLayout(pieceLength: pieceLength, totalLength: map.totalLength)
         self.threadCount = max(1, threadCount)
@@ -46,7 +59,8 @@ public struct PieceHasher: Sendable {
         var devices: [BlockDevice] = []
         var buffers: [AlignedBuffer] = []
         for _ in 0..<workers {
-            let device = try BlockDevice(path: path)
+            let device: BlockDevice
+            if let opened { device = try opened.reopened() } else { device = try BlockDevice(path: path) }
             device.adviseSequential()
             devices.append(device)
             buffers.append(try AlignedBuffer(count: min(chunkSize, layout.pieceLength)))

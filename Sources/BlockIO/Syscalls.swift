@@ -22,6 +22,25 @@ enum Sys {
         try retrying("open", path) { Glibc.open(path, flags | O_CLOEXEC, mode) }
     }
 
+    /// `openat` beneath `directory` (a descriptor); `path` is for messages.
+    static func openat(_ directory: Int32, _ name: String, _ flags: Int32, _ mode: mode_t = 0, path: String) throws(SystemError) -> Int32 {
+        try retrying("openat", path) { Glibc.openat(directory, name, flags | O_CLOEXEC, mode) }
+    }
+
+    /// Creates a directory beneath `directory`; one that exists already is fine.
+    static func mkdirat(_ directory: Int32, _ name: String, path: String, _ mode: mode_t = 0o755) throws(SystemError) {
+        guard Glibc.mkdirat(directory, name, mode) == 0 || errno == EEXIST else {
+            throw SystemError("mkdirat", path: path, cause: .errno(errno))
+        }
+    }
+
+    /// Clears O_NONBLOCK once a descriptor is known to be a file or a block device (opened
+    /// with it so that a FIFO could never block the open).
+    static func clearNonBlocking(_ fd: Int32, _ path: String) throws(SystemError) {
+        let flags = try retrying("fcntl", path) { fcntl(fd, F_GETFL) }
+        _ = try retrying("fcntl", path) { fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
+    }
+
     static func close(_ fd: Int32) {
         // close must not be retried on Linux: the descriptor is gone even after EINTR.
         _ = Glibc.close(fd)

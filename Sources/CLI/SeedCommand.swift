@@ -30,6 +30,9 @@ public struct SeedCommand: AsyncParsableCommand {
     @Flag(name: .customLong("trust-source"), help: "Skip the check of the source.")
     var trustSource = false
 
+    @Flag(name: .customLong("trust-ip"), help: "Let the tracker take the address a client names with ip= (only where every client is trusted); by default a client is reached at the address it announced from.")
+    var trustIP = false
+
     @Option(name: .customLong("until-complete"), help: "Exit once N clients reported completion to the embedded tracker and none is downloading.")
     var untilComplete: Int?
 
@@ -47,6 +50,7 @@ public struct SeedCommand: AsyncParsableCommand {
         job.trackerListen = trackerListen.flatMap(PeerAddress.init)
         job.trustSource = trustSource
         job.untilComplete = untilComplete
+        job.trustIP = trustIP
         job.metrics = MetricsSetup.export(metrics.metrics)
         try await job.run(logger: LogSetup.logger) { total in ProgressBar(label: "checking", total: total) }
     }
@@ -69,6 +73,9 @@ public struct TrackerCommand: AsyncParsableCommand {
     @Option(help: "Seconds between announces asked of clients.")
     var interval = 60
 
+    @Flag(name: .customLong("trust-ip"), help: "Let the tracker take the address a client names with ip= (only where every client is trusted); by default a client is reached at the address it announced from.")
+    var trustIP = false
+
     /// Checks the options before anything runs (bad usage exits 2).
     public func validate() throws {
         guard PeerAddress(listen) != nil else { throw ValidationError("--listen '\(listen)' is not HOST:PORT") }
@@ -77,6 +84,6 @@ public struct TrackerCommand: AsyncParsableCommand {
 
     /// Runs the command (0 done, 1 failed).
     public func run() async throws {
-        try await TrackerJob(listen: PeerAddress(listen)!, interval: interval).run(logger: LogSetup.logger)
+        try await TrackerJob(listen: PeerAddress(listen)!, interval: interval, trustIP: trustIP).run(logger: LogSetup.logger)
     }
 }

@@ -47,6 +47,9 @@ public struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("kernel-arg"), help: "Extra kernel argument for clients, like ezio.after=poweroff (repeatable).")
     var kernelArguments: [String] = []
 
+    @Flag(name: .customLong("trust-ip"), help: "Let the tracker take the address a client names with ip= (only where every client is trusted); by default a client is reached at the address it announced from.")
+    var trustIP = false
+
     @Option(name: .customLong("until-complete"), help: "Exit once N clients are done (reported done, or stopped after completing) and none is downloading.")
     var untilComplete: Int?
 
@@ -96,6 +99,7 @@ public struct ServeCommand: AsyncParsableCommand {
         job.bootDirectory = bootDirectory
         job.kernelArguments = kernelArguments + (overwrite && !kernelArguments.contains("ezio.overwrite=yes") ? ["ezio.overwrite=yes"] : [])
         job.untilComplete = untilComplete
+        job.trustIP = trustIP
         job.json = json
         job.pxe = pxe
         job.tftp = tftp

@@ -38,7 +38,11 @@ public struct EZIOControlService: Ezio_EZIO.SimpleServiceProtocol {
         let add = AddTorrentRequest(
             torrent: Array(request.torrent), savePath: request.savePath, seedingMode: request.seedingMode,
             maxUploads: Int(request.maxUploads), maxConnections: Int(request.maxConnections), sequential: request.sequentialDownload)
-        try call { () throws(DaemonError) in try manager.add(add) }
+        do {
+            try await manager.add(add)
+        } catch {
+            throw Self.status(error, logger: logger)
+        }
         var response = Ezio_AddResponse()
         response.result = true
         return response
@@ -65,12 +69,18 @@ public struct EZIOControlService: Ezio_EZIO.SimpleServiceProtocol {
         do {
             return try body()
         } catch {
-            logger.warning("request refused", metadata: ["reason": "\(error.description)"])
-            switch error.kind {
-            case .notFound: throw RPCError(code: .notFound, message: error.description)
-            case .invalidArgument: throw RPCError(code: .invalidArgument, message: error.description)
-            case .failedPrecondition: throw RPCError(code: .failedPrecondition, message: error.description)
-            }
+            throw Self.status(error, logger: logger)
+        }
+    }
+
+    /// The gRPC status the API promises for a refusal.
+    private static func status(_ error: DaemonError, logger: Logger) -> RPCError {
+        logger.warning("request refused", metadata: ["reason": "\(error.description)"])
+        switch error.kind {
+        case .notFound: return RPCError(code: .notFound, message: error.description)
+        case .invalidArgument: return RPCError(code: .invalidArgument, message: error.description)
+        case .failedPrecondition: return RPCError(code: .failedPrecondition, message: error.description)
+        case .permissionDenied: return RPCError(code: .permissionDenied, message: error.description)
         }
     }
 }

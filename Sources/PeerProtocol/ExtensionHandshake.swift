@@ -53,7 +53,7 @@ public struct ExtensionHandshake: Sendable, Equatable {
             }
         }
         self.messages = messages
-        self.client = dictionary["v"]?.textValue
+        self.client = dictionary["v"]?.textValue.map { PrintableText.escape($0, limit: 64) }
         self.requestQueue = dictionary["reqq"]?.integerValue.flatMap { $0 > 0 && $0 < 1 << 20 ? Int($0) : nil }
         self.listenPort = dictionary["p"]?.integerValue.flatMap { (1...65535).contains($0) ? Int($0) : nil }
     }

@@ -93,10 +93,21 @@ public final class SwarmEngine: Service, Sendable {
     }
 
     /// Opens a connection to `address` for `session`, unless one is open or opening.
+    /// Dials in progress and open connections together stay within `--max-connections`, and
+    /// a host banned for bad data is not dialled.
     public func connect(to address: PeerAddress, for session: TorrentSession) {
         let infoHash = session.infoHash
         if selfAddresses.withLockedValue({ $0.contains(address) }) { return }
-        let fresh = connecting.withLockedValue { $0[infoHash, default: []].insert(address).inserted }
+        if session.isBanned(host: address.host) { return }
+        let limit = session.configuration.maxConnections
+        let incoming = session.incomingConnections
+        let fresh = connecting.withLockedValue { connecting -> Bool in
+            // An address stays in `connecting` from the dial until its socket closes: dials
+            // in progress, connections not yet past their handshake and admitted ones all
+            // count, with the admitted incoming ones, against the limit.
+            guard (connecting[infoHash]?.count ?? 0) + incoming < limit else { return false }
+            return connecting[infoHash, default: []].insert(address).inserted
+        }
         guard fresh else { return }
         let bufferSize = configuration.socketBufferSize
         let handler = PeerConnection(session: session, lookup: { _ in nil }, ourID: configuration.peerID, logger: logger)

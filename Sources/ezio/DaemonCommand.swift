@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Appliance
 import ArgumentParser
 import CLI
@@ -20,8 +23,11 @@ struct DaemonCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: [.customShort("l"), .customLong("listen")], help: "gRPC address, HOST:PORT.")
+    @Option(name: [.customShort("l"), .customLong("listen")], help: "gRPC address: HOST:PORT, or unix:PATH for a socket only root may use (mode 0600).")
     var listen = "127.0.0.1:50051"
+
+    @Option(name: .customLong("allow-files"), help: "A folder beneath which save_path may be a regular file (image files, tests); repeatable. Without it, save_path is a block device that passes the device policy.")
+    var allowFiles: [String] = []
 
     @Option(name: [.customShort("p"), .customLong("port")], help: "BitTorrent port to listen on for peers (0: any free port).")
     var port = 6881
@@ -53,7 +59,11 @@ struct DaemonCommand: AsyncParsableCommand {
     var maxConnections = 200
 
     func validate() throws {
-        guard PeerAddress(listen) != nil else { throw ValidationError("-l '\(listen)' is not HOST:PORT") }
+        if listen.hasPrefix("unix:") {
+            guard listen.dropFirst(5).hasPrefix("/") else { throw ValidationError("-l '\(listen)': unix:PATH needs an absolute path") }
+        } else {
+            guard PeerAddress(listen) != nil else { throw ValidationError("-l '\(listen)' is not HOST:PORT or unix:PATH") }
+        }
         guard (0...65535).contains(port) else { throw ValidationError("-p must be 0 to 65535") }
         guard cacheSize >= 1 else { throw ValidationError("--cache-size must be at least 1 (MiB)") }
         guard slowStartPeriod >= 1 else { throw ValidationError("--slow-start-period must be at least 1 second") }
@@ -70,12 +80,24 @@ struct DaemonCommand: AsyncParsableCommand {
         configuration.swarm.maxConnections = maxConnections
         configuration.memoryBudget = cacheSize << 20
         configuration.stateDirectory = stateDirectory
-        let manager = TorrentManager(configuration: configuration, logger: logger)
+        configuration.allowFiles = allowFiles
+        let manager = try TorrentManager(configuration: configuration, logger: logger)
         try await manager.start()
-        let address = PeerAddress(listen)!
+        let address: ControlServer.Address
+        if listen.hasPrefix("unix:") {
+            let path = String(listen.dropFirst(5))
+            // A socket left by an earlier run would make bind fail; anything else there is not ours to remove.
+            var info = stat()
+            if lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFSOCK { unlink(path) }
+            address = .unix(path: path)
+        } else {
+            let tcp = PeerAddress(listen)!
+            address = .tcp(host: tcp.host, port: tcp.port)
+        }
+        // The socket is made with mode 0600 from the start (umask), not chmod-ed after a window.
+        let previousMask = listen.hasPrefix("unix:") ? umask(0o177) : nil
         let control = ControlServer(
-            host: address.host, port: address.port,
-            service: EZIOControlService(manager: manager, version: EzioVersion.number, logger: logger), logger: logger)
+            address: address, service: EZIOControlService(manager: manager, version: EzioVersion.number, logger: logger), logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: manager, successTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: control),
@@ -91,7 +113,14 @@ struct DaemonCommand: AsyncParsableCommand {
             tasks.addTask {
                 // The address is logged once bound, so scripts and tests can wait for it.
                 let port = try await control.boundPort()
-                log.info("gRPC listening", metadata: ["address": "\(address.host):\(port)"])
+                switch address {
+                case .tcp(let host, _):
+                    log.info("gRPC listening", metadata: ["address": "\(host):\(port)"])
+                case .unix(let path):
+                    if let previousMask { umask(previousMask) }
+                    chmod(path, 0o600)
+                    log.info("gRPC listening", metadata: ["address": "unix:\(path)"])
+                }
             }
             try await tasks.waitForAll()
         }

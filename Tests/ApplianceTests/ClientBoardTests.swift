@@ -41,12 +41,14 @@ struct ClientBoardTests {
         // Unfinished rows come first.
         #expect(rows.last?.finished == true)
 
-        // A report of failure from a client's IP marks its row.
-        board.record(ClientReport(peerID: nil, state: "failed", error: "no eligible disk", model: nil, serial: nil, device: nil, seconds: nil), from: "10.0.0.11")
+        // A report of failure from a client's IP marks its row, if that address announced.
+        board.record(ClientReport(peerID: nil, state: "failed", error: "no eligible disk", model: nil, serial: nil, device: nil, seconds: nil), from: "10.0.0.13")
+        board.record(ClientReport(peerID: nil, state: "failed", error: "forged", model: nil, serial: nil, device: nil, seconds: nil), from: "10.0.0.11")
         board.update(peers: [], tracked: [], now: later + .seconds(1))
-        let failed = board.rows.first { $0.address == "10.0.0.11" }
+        let failed = board.rows.first { $0.address == "10.0.0.13:6881" }
         #expect(failed?.state == "failed")
         #expect(failed?.error == "no eligible disk")
+        #expect(board.rows.first { $0.address == "10.0.0.11" }?.state == "downloading", "10.0.0.11 never announced: its report does not count")
     }
 }
 
@@ -66,5 +68,44 @@ extension ClientBoardTests {
         // A clone that never reports (the command line's) is done once it stops after completing.
         board.update(peers: [], tracked: [TrackedPeer(peerID: b, address: PeerAddress(host: "10.0.0.12", port: 6881), left: 0, uploaded: 0, downloaded: 0, completed: true, stopped: true, lastSeen: now)], now: now)
         #expect(board.rows.map(\.state) == ["done", "done"])
+    }
+}
+
+extension ClientBoardTests {
+    /// What `serve --until-complete` counts: rows the tracker saw complete, one per machine.
+    /// A report of "done", a full bitfield on a connection, or many peer IDs from one address
+    /// do not make machines done.
+    @Test func forgedCompletionsDoNotCountAsMachines() {
+        let board = ClientBoard(totalBytes: 100 << 20, pieceLength: 1 << 20, pieceCount: 100)
+        let now = NIODeadline.now()
+        func tracked(_ id: PeerID, _ host: String, port: Int = 6881, left: Int64, completed: Bool, stopped: Bool) -> TrackedPeer {
+            TrackedPeer(peerID: id, address: PeerAddress(host: host, port: port), left: left, uploaded: 0, downloaded: 0, completed: completed, stopped: stopped, lastSeen: now)
+        }
+        // Connected with every piece and stopped at the tracker with bytes left: not done.
+        board.update(
+            peers: [PeerView(peerID: a, address: "10.0.0.21", piecesHad: 100, bytesSent: 0)],
+            tracked: [tracked(a, "10.0.0.21", left: 10, completed: false, stopped: true)], now: now)
+        board.record(ClientReport(peerID: nil, state: "done", error: nil, model: nil, serial: nil, device: nil, seconds: 1), from: "10.0.0.21")
+        board.update(peers: [], tracked: [tracked(a, "10.0.0.21", left: 10, completed: false, stopped: true)], now: now)
+        #expect(board.rows.first { $0.id == a.description }?.state != "done")
+        #expect(board.machinesDone == 0)
+        // Two peer IDs from one address, both completed: one machine.
+        board.update(peers: [], tracked: [
+            tracked(b, "10.0.0.22", port: 1, left: 0, completed: true, stopped: true),
+            tracked(c, "10.0.0.22", port: 2, left: 0, completed: true, stopped: true),
+        ], now: now)
+        #expect(board.rows.filter { $0.state == "done" }.count == 2)
+        #expect(board.machinesDone == 1)
+    }
+
+    /// Report fields reach the console and the log: control characters are escaped.
+    @Test func reportsAreEscaped() {
+        let report = ClientReport(
+            peerID: nil, state: "failed\u{1b}[2J", error: "disk \u{1b}]0;owned\u{07} gone\nnext line", model: String(repeating: "m", count: 500),
+            serial: "\u{202e}lairesu", device: nil, seconds: nil).escaped()
+        #expect(report.state == "failed\\u{1b}[2J")
+        #expect(report.error == "disk \\u{1b}]0;owned\\u{7} gone\\u{a}next line")
+        #expect(report.model?.count == 203)
+        #expect(report.serial == "\\u{202e}lairesu")
     }
 }

@@ -41,14 +41,18 @@ final class Daemon {
     let client: EzioClient
     let peerPort: Int
 
-    init(scratch: ScratchFolder, name: String, extra: [String] = []) throws {
+    /// A daemon on a free port; regular files may be used beneath `allowFiles` (the scratch
+    /// folder unless told otherwise). `listen` replaces the TCP address (unix:PATH).
+    init(scratch: ScratchFolder, name: String, extra: [String] = [], allowFiles: [String]? = nil, listen: String? = nil) throws {
         let port = freePort()
         peerPort = freePort()
+        let address = listen ?? "127.0.0.1:\(port)"
+        let folders = (allowFiles ?? [scratch.path]).flatMap { ["--allow-files", $0] }
         process = try Background(
-            [Integration.ezio] + extra + ["-l", "127.0.0.1:\(port)", "-p", "\(peerPort)", "--state-dir", scratch.file("state-\(name)")],
+            [Integration.ezio] + extra + ["-l", address, "-p", "\(peerPort)", "--state-dir", scratch.file("state-\(name)")] + folders,
             log: scratch.file("\(name).log"))
         try process.wait(for: "gRPC listening")
-        client = EzioClient(address: "127.0.0.1:\(port)")
+        client = EzioClient(address: address)
     }
 }
 

@@ -128,6 +128,37 @@ struct CorruptPeerTests {
         #expect(firstDifference(scratch.read("out.img"), good) == nil)
     }
 
+    /// A liar that comes back with a new peer ID on every connection (from 127.0.0.2, as another
+    /// host): once banned, its address is never dialled again, and the clone ends correct from
+    /// an honest seeder.
+    @Test func aBannedAddressStaysOut() throws {
+        let scratch = ScratchFolder("swarm-liar")
+        let good = patternBytes(8 << 20, seed: 43)
+        scratch.write("good.img", good)
+        let created = try Command.check([Integration.ezio, "create", scratch.file("good.img"), "-o", scratch.file("g.torrent"), "--piece-size", "1M"])
+        let infoHash = String(created.prefix(40))
+        let script = URL(fileURLWithPath: Integration.libtorrentPeer).deletingLastPathComponent().appendingPathComponent("bad_peer.py").path
+        let badPort = freePort()
+        let goodPort = freePort()
+        let liar = try Background(["/usr/bin/python3", script, "liar", infoHash, "8", "127.0.0.2:\(badPort)"], log: scratch.file("liar.log"))
+        try liar.wait(for: "ready")
+        let clone = try Background([
+            Integration.ezio, "clone", scratch.file("g.torrent"), scratch.file("out.img"),
+            "--peer", "127.0.0.2:\(badPort)", "--peer", "127.0.0.1:\(goodPort)", "--seed-idle", "0", "--json-progress",
+        ], log: scratch.file("clone.log"))
+        try clone.wait(for: "dropping and banning a peer that sent corrupt data", timeout: 30)
+        // The engine redials known peers every second: a ban by peer ID alone let it back in.
+        sleep(4)
+        #expect(!liar.output.contains("connection 2"), "the banned address was dialled again: \(liar.output)")
+        let honest = try Background([Integration.ezio, "seed", scratch.file("g.torrent"), scratch.file("good.img"), "--port", "\(goodPort)"], log: scratch.file("good.log"))
+        try honest.wait(for: "seeding")
+        try clone.wait(for: "\"state\":\"done\"", timeout: 60)
+        clone.process.waitUntilExit()
+        #expect(clone.process.terminationStatus == 0)
+        #expect(firstDifference(scratch.read("out.img"), good) == nil)
+        #expect(!liar.output.contains("connection 2"))
+    }
+
     /// A seeder checks its source first and never serves pieces that fail.
     @Test func seedRefusesToServeBadPieces() throws {
         let scratch = ScratchFolder("swarm-check")

@@ -8,9 +8,13 @@
                                                   10,000 requests at once
   bad_peer.py unasked INFO_HASH_HEX PIECES HOST:PORT  connects out, then sends 8 MiB of blocks
                                                   nobody asked for
+  bad_peer.py liar    INFO_HASH_HEX PIECES HOST:PORT  listens on HOST:PORT; each connection has a
+                                                  new peer ID, every piece, unchokes and answers
+                                                  every request with zeros; prints "connection N"
 
 Prints "ready" when listening. Serves connections one after another until killed.
 """
+import os
 import socket
 import struct
 import sys
@@ -39,10 +43,57 @@ def outgoing(mode, info_hash, pieces, address):
     return 0
 
 
+def read_exactly(conn, count):
+    data = b""
+    while len(data) < count:
+        chunk = conn.recv(count - len(data))
+        if not chunk:
+            raise OSError("closed")
+        data += chunk
+    return data
+
+
+def liar(info_hash, pieces, address):
+    host, port = address.rsplit(":", 1)
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind((host, int(port)))
+    server.listen(8)
+    print("ready", flush=True)
+    count = 0
+    while True:
+        conn, _ = server.accept()
+        count += 1
+        print("connection %d" % count, flush=True)
+        try:
+            read_exactly(conn, 68)
+            conn.sendall(bytes([19]) + b"BitTorrent protocol" + bytes(8) + info_hash + b"-XX0001-" + os.urandom(6).hex().encode())
+            bitfield = bytearray((pieces + 7) // 8)
+            for i in range(pieces):
+                bitfield[i // 8] |= 0x80 >> (i % 8)
+            conn.sendall(struct.pack(">IB", 1 + len(bitfield), 5) + bytes(bitfield))
+            conn.sendall(struct.pack(">IB", 1, 1))  # unchoke
+            conn.settimeout(30)
+            while True:
+                length = struct.unpack(">I", read_exactly(conn, 4))[0]
+                if length == 0:
+                    continue
+                body = read_exactly(conn, length)
+                if body[0] == 6 and length == 13:  # request: answer with zeros
+                    index, begin, size = struct.unpack(">III", body[1:])
+                    conn.sendall(struct.pack(">IBII", 9 + size, 7, index, begin) + bytes(size))
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+
 def main():
     mode, info_hash, pieces = sys.argv[1], bytes.fromhex(sys.argv[2]), int(sys.argv[3])
     if mode in ("flood", "unasked"):
         return outgoing(mode, info_hash, pieces, sys.argv[4])
+    if mode == "liar":
+        return liar(info_hash, pieces, sys.argv[4])
     port = int(sys.argv[4])
     server = socket.socket()
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -82,6 +82,16 @@ public struct ClientReport: Sendable, Codable, Equatable {
         case peerID = "peer_id"
         case state, error, model, serial, device, seconds, reused
     }
+
+    /// The report with every text field safe to print: control characters escaped (a report
+    /// comes from anyone on the LAN and reaches the operator's terminal and the log), each
+    /// field at most 200 characters.
+    public func escaped() -> ClientReport {
+        func clean(_ text: String?) -> String? { text.map { PrintableText.escape($0, limit: 200) } }
+        return ClientReport(
+            peerID: clean(peerID), state: PrintableText.escape(state, limit: 32), error: clean(error), model: clean(model),
+            serial: clean(serial), device: clean(device), seconds: seconds, reused: reused)
+    }
 }
 
 /// Every client seen, from the seeder's connections (live progress from HAVE messages) and
@@ -93,6 +103,11 @@ public final class ClientBoard: Sendable {
         var firstSeen: NIODeadline
         /// Smoothed: a client's progress moves by whole pieces, in bursts.
         var meter = RateMeter(smoothing: 0.5)
+        /// The tracker heard it complete (announced left=0 or completed): only then may it count
+        /// as done, whatever its connections or a report claim.
+        var trackerCompleted = false
+        /// It announced this torrent to the tracker: only then do its reports count.
+        var announced = false
     }
 
     let totalBytes: Int64
@@ -102,7 +117,8 @@ public final class ClientBoard: Sendable {
     private let reportsByIP = NIOLockedValueBox<[String: ClientReport]>([:])
     /// By MAC; a machine's boot is kept until it has a row of its own as a peer.
     private let boots = NIOLockedValueBox<[String: BootRecord]>([:])
-    /// At most this many booting machines are kept: DHCP answers go to anyone on the LAN.
+    /// At most this many booting machines, and reports, are kept: DHCP answers and reports
+    /// come from anyone on the LAN.
     static let bootLimit = 4096
 
     /// A board for a torrent of this size and piece geometry.
@@ -138,6 +154,10 @@ public final class ClientBoard: Sendable {
             for peer in tracked {
                 let key = peer.peerID.description
                 let fraction = totalBytes > 0 ? Double(totalBytes - min(peer.left, totalBytes)) / Double(totalBytes) : 1
+                entries[key, default: Entry(
+                    row: ClientRow(id: key, address: peer.address.host, progress: 0, rate: 0, state: "downloading", finished: false), firstSeen: now)]
+                    .announced = true
+                if peer.completed { entries[key]?.trackerCompleted = true }
                 update(&entries, key: key, address: peer.address.host, port: peer.address.port,
                        progress: connected.contains(key) ? nil : fraction, finished: peer.completed, stopped: peer.stopped, now: now)
                 if !connected.contains(key), !peer.stopped, now - peer.lastSeen > stale, !(entries[key]?.row.finished ?? false) {
@@ -172,7 +192,7 @@ public final class ClientBoard: Sendable {
                 entry.row.boot = boot.file
                 entries[key] = entry
             }
-            for key in entries.keys where !key.hasPrefix("boot:") {
+            for key in entries.keys where !key.hasPrefix("boot:") && entries[key]!.announced {
                 var entry = entries[key]!
                 if let report = reports[entry.row.address.split(separator: ":").first.map(String.init) ?? ""] {
                     entry.row.target = [report.device, report.model, report.serial].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
@@ -180,7 +200,7 @@ public final class ClientBoard: Sendable {
                     if report.state == "failed" {
                         entry.row.state = "failed"
                         entry.row.error = report.error
-                    } else if report.state == "done" {
+                    } else if report.state == "done", entry.trackerCompleted {
                         entry.row.state = "done"
                         entry.row.finished = true
                         entry.row.progress = 1
@@ -217,7 +237,9 @@ public final class ClientBoard: Sendable {
             entry.row.rate = 0
         }
         if entry.row.state != "failed" {
-            entry.row.state = entry.row.finished ? (stopped ? "done" : (entry.row.state == "done" ? "done" : "seeding")) : (stopped ? "stopped" : "downloading")
+            let stoppedDone = entry.trackerCompleted ? "done" : "stopped"
+            entry.row.state = entry.row.finished
+                ? (stopped ? stoppedDone : (entry.row.state == "done" ? "done" : "seeding")) : (stopped ? "stopped" : "downloading")
         }
         entries[key] = entry
     }
@@ -239,7 +261,16 @@ public final class ClientBoard: Sendable {
 
     /// Records a client's report, matched to its row by IP address.
     public func record(_ report: ClientReport, from ip: String) {
-        reportsByIP.withLockedValue { $0[ip] = report }
+        reportsByIP.withLockedValue { reports in
+            if reports[ip] == nil, reports.count >= Self.bootLimit { return }
+            reports[ip] = report
+        }
+    }
+
+    /// Machines done, each counted once (by address; on loopback by address and port): what
+    /// `serve --until-complete` waits for.
+    public var machinesDone: Int {
+        Set(rows.filter { $0.state == "done" }.map { TrackerTable.clientKey(PeerAddress($0.address) ?? PeerAddress(host: $0.address, port: 0)) }).count
     }
 
     /// The rows: unfinished first (least progress first), then finished.

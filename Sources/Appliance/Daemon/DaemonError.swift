@@ -8,6 +8,8 @@ public struct DaemonError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidArgument
         /// The request is fine but the system refuses it (a mounted target, a missing source).
         case failedPrecondition
+        /// The caller may not have the daemon touch that (a file outside `--allow-files`).
+        case permissionDenied
     }
 
     /// The kind.

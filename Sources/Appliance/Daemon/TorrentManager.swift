@@ -23,6 +23,9 @@ public struct DaemonConfiguration: Sendable {
     public var ioEngine: IOEngine = .ioUring
     /// Trackers announced to besides each torrent's own.
     public var trackers: [String] = []
+    /// Folders beneath which regular files may be cloned into or seeded from (`--allow-files`);
+    /// without any, only block devices.
+    public var allowFiles: [String] = []
     /// The devices targets are checked against (the running system's by default).
     public var discover: @Sendable () -> [BlockDeviceInfo] = { DeviceDiscovery().list() }
 
@@ -65,11 +68,17 @@ public final class TorrentManager: Service, Sendable {
     let logger: Logger
     private let torrents = NIOLockedValueBox<(order: [SHA1Digest], byHash: [SHA1Digest: DaemonTorrent])>(([], [:]))
     private let checkPool = NIOThreadPool(numberOfThreads: 1)
+    /// Opening and checking targets (device discovery, sysfs, truncating files) blocks: it
+    /// runs here, never on the gRPC handler's task, and apart from the long checks.
+    private let openPool = NIOThreadPool(numberOfThreads: 1)
+    let savePaths: SavePathGuard
     private let port = NIOLockedValueBox(0)
     private let stopRequested = NIOLockedValueBox(false)
 
-    /// A manager; call `start` before adding torrents.
-    public init(configuration: DaemonConfiguration, logger: Logger) {
+    /// A manager; call `start` before adding torrents. Throws when an `--allow-files` folder
+    /// cannot be opened.
+    public init(configuration: DaemonConfiguration, logger: Logger) throws(DaemonError) {
+        self.savePaths = try SavePathGuard(allowFiles: configuration.allowFiles, discover: configuration.discover)
         self.configuration = configuration
         self.logger = logger
         self.engine = SwarmEngine(configuration: configuration.swarm, logger: logger)
@@ -79,6 +88,7 @@ public final class TorrentManager: Service, Sendable {
     @discardableResult
     public func start() async throws -> Int {
         checkPool.start()
+        openPool.start()
         let bound = try await engine.start()
         port.withLockedValue { $0 = bound }
         return bound
@@ -90,9 +100,26 @@ public final class TorrentManager: Service, Sendable {
     }
 
     /// Adds a torrent. One already there is left as it is. Storage is opened (and a target
-    /// checked against the device policy) before this returns; the check of what storage
-    /// already holds runs afterwards, reported as state 1.
-    public func add(_ request: AddTorrentRequest) throws(DaemonError) {
+    /// checked against the device policy) before this returns, on a thread of its own; the
+    /// check of what storage already holds runs afterwards, reported as state 1.
+    public func add(_ request: AddTorrentRequest) async throws(DaemonError) {
+        let result: Result<Void, DaemonError>
+        do {
+            result = try await openPool.runIfActive { () -> Result<Void, DaemonError> in
+                do throws(DaemonError) {
+                    try self.addBlocking(request)
+                    return .success(())
+                } catch {
+                    return .failure(error)
+                }
+            }
+        } catch {
+            throw DaemonError(.failedPrecondition, "the daemon is stopping")
+        }
+        try result.get()
+    }
+
+    private func addBlocking(_ request: AddTorrentRequest) throws(DaemonError) {
         let metainfo: Metainfo
         do {
             metainfo = try Metainfo(bytes: request.torrent)
@@ -103,7 +130,8 @@ public final class TorrentManager: Service, Sendable {
         guard !request.savePath.isEmpty else { throw DaemonError(.invalidArgument, "save_path is empty") }
         var settings = configuration.swarm
         if request.maxUploads > 0 { settings.maxUploads = request.maxUploads }
-        if request.maxConnections > 0 { settings.maxConnections = request.maxConnections }
+        // A caller may ask for fewer sockets than the operator allowed, never more.
+        if request.maxConnections > 0 { settings.maxConnections = min(request.maxConnections, configuration.swarm.maxConnections) }
         if request.sequential { settings.order = .sequential }
         let store = try openStore(metainfo, request: request)
         let record = ResumeRecord(directory: configuration.stateDirectory, infoHash: metainfo.infoHash, target: request.savePath)
@@ -123,12 +151,12 @@ public final class TorrentManager: Service, Sendable {
         torrent.state.withLockedValue { $0.task = task }
     }
 
-    /// Opens the storage of a new torrent, refusing a target the device policy refuses.
+    /// Opens the storage of a new torrent, where `SavePathGuard` allows it.
     private func openStore(_ metainfo: Metainfo, request: AddTorrentRequest) throws(DaemonError) -> any PieceStore {
-        let path = request.savePath
         if configuration.filesMode {
+            let folder = try savePaths.openFolder(request.savePath)
             do {
-                return try FilesPieceStore(directory: path, metainfo: metainfo, writable: !request.seedingMode, memoryBudget: configuration.memoryBudget)
+                return try FilesPieceStore(folder: folder, metainfo: metainfo, writable: !request.seedingMode, memoryBudget: configuration.memoryBudget)
             } catch {
                 throw DaemonError(.failedPrecondition, "\(error)")
             }
@@ -139,30 +167,11 @@ public final class TorrentManager: Service, Sendable {
         } catch {
             throw DaemonError(.invalidArgument, "\(error)")
         }
-        if request.seedingMode {
-            do {
-                return try DevicePieceStore(path: path, map: map, pieceLength: metainfo.pieceLength, writable: false)
-            } catch {
-                throw DaemonError(.failedPrecondition, "\(error)")
-            }
-        }
-        // The caller named the target: loop devices and disks with data are allowed (Clonezilla
-        // overwrites partitions), but a mounted, in-use, read-only or too small one is not.
-        let selector = TargetSelector(policy: TargetPolicy(allowLoop: true, force: true, neededSize: map.deviceEnd), pick: nil)
-        let isDevice: Bool
-        do {
-            switch try selector.choose(.path(path), among: configuration.discover()) {
-            case .file: isDevice = false
-            case .device: isDevice = true
-            }
-            try TargetFile.prepare(path, size: map.deviceEnd)
-        } catch {
-            throw DaemonError(.failedPrecondition, "\(error)")
-        }
+        let (device, isDevice) = try savePaths.openTarget(request.savePath, neededSize: map.deviceEnd, seeding: request.seedingMode)
         do {
             return try DevicePieceStore(
-                path: path, map: map, pieceLength: metainfo.pieceLength, writable: true, exclusive: isDevice,
-                memoryBudget: configuration.memoryBudget, engine: configuration.ioEngine)
+                device: device, map: map, pieceLength: metainfo.pieceLength, writable: !request.seedingMode,
+                memoryBudget: configuration.memoryBudget, engine: request.seedingMode || !isDevice ? .pwrite : configuration.ioEngine)
         } catch {
             throw DaemonError(.failedPrecondition, "\(error)")
         }
@@ -221,7 +230,7 @@ public final class TorrentManager: Service, Sendable {
             return files.verify(expected: metainfo.pieceHashes, only: wanted)
         }
         guard let device = torrent.store as? DevicePieceStore else { return wanted.map { _ in false } }
-        let outcomes = try PieceHasher(path: torrent.savePath, map: device.map, pieceLength: metainfo.pieceLength)
+        let outcomes = try PieceHasher(device: device.device, map: device.map, pieceLength: metainfo.pieceLength)
             .run("checking \(torrent.savePath)", only: wanted, logger: logger, progress: nil)
         return outcomes.enumerated().map { index, outcome in
             if case .digest(let digest) = outcome { return digest == metainfo.pieceHashes[index] }
@@ -315,6 +324,7 @@ public final class TorrentManager: Service, Sendable {
         }
         await engine.shutdown()
         try? await checkPool.shutdownGracefully()
+        try? await openPool.shutdownGracefully()
         logger.info("daemon stopped")
     }
 }

@@ -23,6 +23,9 @@ public struct SeedJob: Sendable {
     /// Exit once this many distinct clients reported completion to the embedded tracker and
     /// none is still downloading.
     public var untilComplete: Int?
+    /// The tracker takes the address a client names with `ip=` (only where every client is
+    /// trusted); otherwise the connection's source address.
+    public var trustIP = false
     /// Where counters go (/metrics and a log line), if anywhere.
     public var metrics: MetricsExport?
 
@@ -74,7 +77,8 @@ public struct SeedJob: Sendable {
         services += metrics?.services(group: engine.group, logger: logger) ?? []
         var trackers = metainfo.trackers
         if let trackerListen {
-            let tracker = EmbeddedTracker(host: trackerListen.host, port: trackerListen.port, group: engine.group, logger: logger)
+            let tracker = EmbeddedTracker(
+                host: trackerListen.host, port: trackerListen.port, infoHashes: [metainfo.infoHash], trustIP: trustIP, group: engine.group, logger: logger)
             let port = try await tracker.start()
             services.append(.init(service: tracker))
             if let untilComplete {
@@ -151,7 +155,7 @@ extension CompletionWatch {
                 let rows = board.rows
                 // A machine booting or checking its disk is still at work, like one downloading.
                 let working: Set<String> = ["downloading", "booting", "checking"]
-                return (rows.filter { $0.state == "done" }.count, rows.filter { working.contains($0.state) }.count)
+                return (board.machinesDone, rows.filter { working.contains($0.state) }.count)
             },
             clients: clients, logger: logger)
     }

@@ -35,6 +35,9 @@ public struct ServeJob: Sendable {
     /// and none is downloading: a network-booted client still seeds, checks its disk and
     /// reports after it completes, and needs the seeder until then.
     public var untilComplete: Int?
+    /// The tracker takes the address a client names with `ip=` (only where every client is
+    /// trusted); otherwise the connection's source address.
+    public var trustIP = false
     /// JSON events on standard output instead of the full-screen table.
     public var json = false
     /// Where counters go.
@@ -112,7 +115,9 @@ public struct ServeJob: Sendable {
         // Before anything starts: a PXE setup that cannot work stops here with its reason.
         let interface = pxe || tftp ? try PXEServer.preflight(address: host, proxyDHCP: pxe) : nil
         if pxe || tftp, bootDirectory == nil { throw JobError("--pxe and --tftp need --boot-dir (scripts/build-netboot writes image/out)") }
-        let tracker = EmbeddedTracker(host: http.host, port: http.port, interval: 30, group: engine.group, logger: logger)
+        // No announce is taken before the torrent exists; then only announces for it.
+        let tracker = EmbeddedTracker(
+            host: http.host, port: http.port, interval: 30, infoHashes: [], trustIP: trustIP, group: engine.group, logger: logger)
         let routes = ServeRoutes(tracker: tracker, bootDirectory: bootDirectory, logger: logger)
         let server = HTTPServer(host: http.host, port: http.port, group: engine.group, logger: logger) { routes.answer($0) }
         let httpPort: Int
@@ -130,6 +135,7 @@ public struct ServeJob: Sendable {
 
         let (metainfo, map, have) = try prepareTorrent(tracker: links.tracker, logger: logger)
         routes.torrent.withLockedValue { $0 = try? SmallFile.read(torrentPath ?? output, limit: 64 << 20) }
+        tracker.restrict(to: [metainfo.infoHash])
         let store: DevicePieceStore
         do {
             store = try DevicePieceStore(path: source, map: map, pieceLength: metainfo.pieceLength, writable: false)

@@ -48,7 +48,7 @@ final class ServeRoutes: Sendable {
             }
             return .file(bootDirectory + "/" + request.path.dropFirst("/boot/".count))
         case ("POST", "/report"):
-            guard let report = try? JSONDecoder().decode(ClientReport.self, from: Data(request.body)) else {
+            guard let report = (try? JSONDecoder().decode(ClientReport.self, from: Data(request.body)))?.escaped() else {
                 return .text("a report is a JSON object with at least \"state\"\n", status: "400 Bad Request")
             }
             let ip = request.remoteIP ?? "?"

@@ -115,14 +115,17 @@ extension PeerConnection {
             lastBlockAt = .now()
             blocksReceived += 1
             rateWindowBytes += data.readableBytes
-            let outcome = session.received(block, data: data, from: remotePeerID!, requestedAt: requestedAt)
-            if requestedAt == nil, case .unwanted = outcome {
-                // Endgame duplicates and cancel races cost a few blocks; more is an attack.
+            guard let requestedAt else {
+                // A block is taken only from the peer it was asked of: another peer cannot slip
+                // data into an open piece (and have an honest sender blamed for the failure).
+                // Cancel races cost a few blocks; more is an attack.
                 unrequestedBytes += data.readableBytes
                 if unrequestedBytes > 4 << 20 {
                     close(reason: "sent \(unrequestedBytes) bytes of blocks nobody asked for")
                 }
+                return
             }
+            _ = session.received(block, data: data, from: remotePeerID!, requestedAt: requestedAt)
         case .extended(let id, let payload):
             if id == 0 {
                 let theirs = try ExtensionHandshake(payload: payload)

@@ -30,8 +30,18 @@ extension PeerConnection {
     /// Once a second: adapt the pipeline to the peer's rate, give up on requests that took
     /// longer than the measured block times allow, and keep the pipeline full.
     func tick() {
-        guard !closed, let session else { return }
+        guard !closed else { return }
         let now = NIODeadline.now()
+        if !admitted, now - openedAt > Self.handshakeDeadline {
+            close(reason: "no handshake within \(Self.handshakeDeadline.nanoseconds / 1_000_000_000) s")
+            return
+        }
+        if now - lastReceivedAt > Self.idleTimeout {
+            close(reason: "nothing received for \(Self.idleTimeout.nanoseconds / 1_000_000_000) s")
+            return
+        }
+        if admitted, now - lastSentAt > .seconds(120) { send(.keepAlive) }
+        guard let session else { return }
         let seconds = Double((now - rateWindowStart).nanoseconds) / 1e9
         if seconds >= 1 {
             rate = Double(rateWindowBytes) / seconds

@@ -63,6 +63,17 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
     /// Pieces this peer rejected, not asked of it again until the deadline.
     var rejectedUntil: [Int: NIODeadline] = [:]
     var timeouts = 0
+    /// When the connection opened, and when a byte last came in: a peer that does not finish
+    /// its handshake, or falls silent, holds no connection slot for long.
+    let openedAt = NIODeadline.now()
+    var lastReceivedAt = NIODeadline.now()
+    /// When messages last went out (keep-alives go out after two silent minutes).
+    var lastSentAt = NIODeadline.now()
+    /// The handshake must be done within this.
+    static let handshakeDeadline = TimeAmount.seconds(10)
+    /// A connection that received nothing (not even a keep-alive, sent every two minutes) for
+    /// this long is closed.
+    static let idleTimeout = TimeAmount.seconds(300)
 
     var timer: RepeatedTask?
     /// Called when the handshake shows the peer is us, so the address is not dialled again.
@@ -106,6 +117,7 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
+        lastReceivedAt = .now()
         do {
             // A message split across reads: move over only the bytes it still lacks and
             // handle it, rather than appending the whole new read to the leftover (which
@@ -188,6 +200,7 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
     func flushOutbound() {
         guard let context, let buffer = outbound, buffer.readableBytes > 0 else { return }
         outbound = nil
+        lastSentAt = .now()
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
 }

@@ -17,7 +17,7 @@ public struct HTTPServerRequest: Sendable {
     public var query: String
     /// The client's IP address.
     public var remoteIP: String?
-    /// The body (POST), at most `HTTPServer.maxBody` bytes.
+    /// The body (POST), at most `HTTPServer.Limits.maxBody` bytes.
     public var body: [UInt8]
 }
 
@@ -62,37 +62,77 @@ public struct HTTPServerResponse: Sendable {
 
 /// A minimal HTTP/1.0-style server (one request per connection, then close) for the
 /// tracker, the seeder's boot files and reports, and /metrics: small, dependency-free, and
-/// enough for iPXE, curl, busybox wget and Prometheus.
+/// enough for iPXE, curl, busybox wget and Prometheus. Anyone on the LAN can reach it, so
+/// connections are capped (in all and per address), the request must arrive within a deadline,
+/// and a response that is not taken fast enough is cut.
 public final class HTTPServer: Service, Sendable {
-    /// Largest request body taken (reports are small).
-    public static let maxBody = 1 << 20
+    /// What one server admits.
+    public struct Limits: Sendable {
+        /// Open connections in all.
+        public var connections = 512
+        /// Open connections from one address (a lab machine makes one or two at a time).
+        public var connectionsPerAddress = 32
+        /// From accept to the last byte of the request.
+        public var requestTimeout: TimeAmount = .seconds(10)
+        /// Bytes of request head.
+        public var maxHead = 8192
+        /// Bytes of request body (reports are small JSON objects).
+        public var maxBody = 16 << 10
+        /// A response must be taken at this rate at least (after a minute of grace), or the
+        /// connection is closed: a reader that stalls holds no slot for ever.
+        public var minimumSendRate = 16 << 10
+
+        /// The defaults.
+        public init() {}
+    }
+
     /// The address it binds.
     public let host: String
     let requestedPort: Int
     let group: any EventLoopGroup
     let logger: Logger
+    let limits: Limits
     let handler: @Sendable (HTTPServerRequest) -> HTTPServerResponse
+    let admission: HTTPAdmission
     private let channel = NIOLockedValueBox<(any Channel)?>(nil)
 
     /// A server for `host:port` (0: any free port) answering with `handler`, which runs on an
     /// event loop: it must not block.
-    public init(host: String, port: Int, group: any EventLoopGroup, logger: Logger, handler: @escaping @Sendable (HTTPServerRequest) -> HTTPServerResponse) {
+    public init(
+        host: String, port: Int, group: any EventLoopGroup, logger: Logger, limits: Limits = Limits(),
+        handler: @escaping @Sendable (HTTPServerRequest) -> HTTPServerResponse
+    ) {
         self.host = host
         self.requestedPort = port
         self.group = group
         self.logger = logger
+        self.limits = limits
         self.handler = handler
+        self.admission = HTTPAdmission(limits: limits)
     }
 
     /// Binds; returns the port.
     @discardableResult
     public func start() async throws -> Int {
         let handler = self.handler
+        let limits = self.limits
+        let admission = self.admission
+        let logger = self.logger
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 256)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(RequestHandler(handler: handler))
+                let address = channel.remoteAddress?.ipAddress ?? "?"
+                guard admission.admit(address) else {
+                    logger.debug("HTTP connection refused: too many open", metadata: ["client": "\(address)"])
+                    var buffer = channel.allocator.buffer(capacity: 128)
+                    buffer.writeString("HTTP/1.0 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                }
+                channel.closeFuture.whenComplete { _ in admission.release(address) }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(HTTPRequestHandler(limits: limits, handler: handler))
                 }
             }
             .bind(host: host, port: requestedPort).get()
@@ -102,6 +142,9 @@ public final class HTTPServer: Service, Sendable {
 
     /// The port, after `start`.
     public var port: Int? { channel.withLockedValue { $0?.localAddress?.port } }
+
+    /// Connections open now.
+    public var openConnections: Int { admission.open }
 
     /// Serves until graceful shutdown.
     public func run() async throws {
@@ -120,81 +163,32 @@ public final class HTTPServer: Service, Sendable {
     }
 }
 
-/// Reads one request (head at most 8 KiB, body per Content-Length), answers, closes.
-private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-    let handler: @Sendable (HTTPServerRequest) -> HTTPServerResponse
-    var received: [UInt8] = []
-    var answered = false
+/// Counts open connections, in all and per address.
+final class HTTPAdmission: Sendable {
+    let limits: HTTPServer.Limits
+    private let counts = NIOLockedValueBox<(total: Int, byAddress: [String: Int])>((0, [:]))
 
-    init(handler: @escaping @Sendable (HTTPServerRequest) -> HTTPServerResponse) { self.handler = handler }
+    init(limits: HTTPServer.Limits) { self.limits = limits }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !answered else { return }
-        received.append(contentsOf: unwrapInboundIn(data).readableBytesView)
-        guard let end = received.firstRange(of: [13, 10, 13, 10]) else {
-            if received.count > 8192 { respond(context: context, .text("request head too large\n", status: "431 Request Header Fields Too Large"), head: false) }
-            return
-        }
-        let lines = String(decoding: received[..<end.lowerBound], as: UTF8.self).split(separator: "\r\n")
-        let parts = (lines.first ?? "").split(separator: " ")
-        guard parts.count >= 2 else {
-            respond(context: context, .text("bad request line\n", status: "400 Bad Request"), head: false)
-            return
-        }
-        var length = 0
-        for line in lines.dropFirst() {
-            let pair = line.split(separator: ":", maxSplits: 1)
-            if pair.count == 2, pair[0].lowercased() == "content-length" {
-                length = Int(pair[1].filter { $0 != " " && $0 != "\t" }) ?? -1
-            }
-        }
-        guard length >= 0, length <= HTTPServer.maxBody else {
-            respond(context: context, .text("body too large\n", status: "413 Content Too Large"), head: false)
-            return
-        }
-        let bodyStart = end.upperBound
-        guard received.count - bodyStart >= length else { return }
-        let target = parts[1].split(separator: "?", maxSplits: 1)
-        let request = HTTPServerRequest(
-            method: String(parts[0]), path: target.first.map(String.init) ?? "/",
-            query: target.count > 1 ? String(target[1]) : "", remoteIP: context.channel.remoteAddress?.ipAddress,
-            body: Array(received[bodyStart..<bodyStart + length]))
-        respond(context: context, handler(request), head: request.method == "HEAD")
-    }
-
-    private func respond(context: ChannelHandlerContext, _ response: HTTPServerResponse, head: Bool) {
-        answered = true
-        received = []
-        var response = response
-        var file: NIOFileHandle?
-        if let path = response.file?.path {
-            do {
-                file = try NIOFileHandle(_deprecatedPath: path)
-            } catch {
-                response = .text("cannot open \(path)\n", status: "500 Internal Server Error")
-            }
-        }
-        let length = file != nil ? response.file!.size : response.body.count
-        var buffer = context.channel.allocator.buffer(capacity: 160 + (head ? 0 : response.body.count))
-        buffer.writeString("HTTP/1.0 \(response.status)\r\nContent-Type: \(response.contentType)\r\nContent-Length: \(length)\r\nConnection: close\r\n\r\n")
-        if !head, file == nil { buffer.writeBytes(response.body) }
-        let channel = context.channel
-        guard let file, !head else {
-            try? file?.close()
-            context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
-            return
-        }
-        context.write(wrapOutboundOut(buffer), promise: nil)
-        let region = FileRegion(fileHandle: file, readerIndex: 0, endIndex: length)
-        context.writeAndFlush(NIOAny(IOData.fileRegion(region))).whenComplete { _ in
-            try? file.close()
-            channel.close(promise: nil)
+    /// Takes a slot for `address`, or says no.
+    func admit(_ address: String) -> Bool {
+        counts.withLockedValue { counts in
+            let mine = counts.byAddress[address] ?? 0
+            guard counts.total < limits.connections, mine < limits.connectionsPerAddress else { return false }
+            counts.total += 1
+            counts.byAddress[address] = mine + 1
+            return true
         }
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        context.close(promise: nil)
+    /// Gives back the slot of a closed connection.
+    func release(_ address: String) {
+        counts.withLockedValue { counts in
+            counts.total -= 1
+            let mine = (counts.byAddress[address] ?? 1) - 1
+            counts.byAddress[address] = mine > 0 ? mine : nil
+        }
     }
+
+    var open: Int { counts.withLockedValue { $0.total } }
 }

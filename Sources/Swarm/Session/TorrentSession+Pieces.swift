@@ -125,6 +125,7 @@ extension TorrentSession {
                     if state.strikes[peer]! >= configuration.maxHashFailures {
                         state.banned.insert(peer)
                         banned.insert(peer)
+                        if let host = state.peerViews[peer]?.address.flatMap(Self.banKey) { state.bannedHosts.insert(host) }
                     }
                 } else {
                     state.retryAlone.insert(index)

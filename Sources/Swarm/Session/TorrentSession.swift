@@ -37,6 +37,9 @@ public final class TorrentSession: Sendable {
         var connections: [ObjectIdentifier: PeerConnection] = [:]
         var peerIDs: Set<PeerID> = []
         var banned: Set<PeerID> = []
+        /// Hosts banned for bad data: a liar that reconnects with a new peer ID, or is dialled
+        /// again from the tracker's list, stays out.
+        var bannedHosts: Set<String> = []
         var strikes: [PeerID: Int] = [:]
         /// Pieces that failed with blocks from several peers: the next attempt comes from
         /// one peer alone, so a failure can be pinned on who sent it.
@@ -158,6 +161,7 @@ extension TorrentSession {
         if peerID == configuration.peerID { return .refused("connection to ourselves") }
         return state.withLockedValue { state in
             if state.banned.contains(peerID) { return .refused("peer banned after bad data") }
+            if let host = address.flatMap(Self.banKey), state.bannedHosts.contains(host) { return .refused("address banned after bad data") }
             if state.peerIDs.contains(peerID) { return .refused("already connected to this peer") }
             if state.connections.count >= configuration.maxConnections { return .refused("connection limit reached") }
             if case .failed = state.phase { return .refused("torrent failed") }
@@ -169,6 +173,24 @@ extension TorrentSession {
             state.peerViews[peerID] = PeerView(peerID: peerID, address: address, piecesHad: 0, bytesSent: 0)
             return .accepted
         }
+    }
+
+    /// The host a ban applies to: a peer's address, except this host itself (127.0.0.1, ::1),
+    /// where several clients share one address (tests, several clones on one machine) and a
+    /// ban stays by peer ID. No one on the LAN can send from those.
+    static func banKey(_ address: String) -> String? {
+        address == "127.0.0.1" || address == "::1" || address.isEmpty ? nil : address
+    }
+
+    /// Admitted connections the peers opened (ours are counted by the engine from the dial on).
+    var incomingConnections: Int {
+        state.withLockedValue { $0.connections.values.filter { !$0.outgoing }.count }
+    }
+
+    /// Whether `host` was banned for bad data (a dial to it is not even tried).
+    public func isBanned(host: String) -> Bool {
+        guard let key = Self.banKey(host) else { return false }
+        return state.withLockedValue { $0.bannedHosts.contains(key) }
     }
 
     /// Forgets a connection: its pieces leave the availability counts and its requests may go
