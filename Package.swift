@@ -155,6 +155,7 @@ if Context.environment["EZIO_FUZZ"] == "1" {
         ("FuzzTracker", ["PeerProtocol", "Torrent"]),
         ("FuzzPartitionTable", ["Devices"]),
         ("FuzzPartclone", ["Torrent"]),
+        ("FuzzHTTPHead", ["PeerProtocol"]),
     ]
     for target in fuzzTargets {
         package.targets.append(.executableTarget(name: target.name, dependencies: target.dependencies, path: "Tests/Fuzz/\(target.name)"))
