@@ -144,3 +144,21 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["ezio", "ezio-boot", "Torrent", "TestSupport"]),
     ]
 )
+
+// libFuzzer targets (scripts/fuzz), one per parser of outside input. They exist only with
+// EZIO_FUZZ=1, so `swift build --build-tests` never sees them; scripts/fuzz builds them with
+// `--sanitize fuzzer --sanitize address` in their own build path.
+if Context.environment["EZIO_FUZZ"] == "1" {
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzMetainfo", ["Torrent"]),
+        ("FuzzPeerWire", ["PeerProtocol", "Torrent", .product(name: "NIOCore", package: "swift-nio")]),
+        ("FuzzTracker", ["PeerProtocol", "Torrent"]),
+        ("FuzzPartitionTable", ["Devices"]),
+        ("FuzzPartclone", ["Torrent"]),
+        ("FuzzHTTPHead", ["PeerProtocol"]),
+    ]
+    for target in fuzzTargets {
+        package.targets.append(.executableTarget(name: target.name, dependencies: target.dependencies, path: "Tests/Fuzz/\(target.name)"))
+        package.products.append(.executable(name: target.name, targets: [target.name]))
+    }
+}

@@ -73,4 +73,18 @@ struct PartitionTableTests {
             #expect("\(String(describing: error))".contains(field), "\(String(describing: error))")
         }
     }
+
+    /// Found by scripts/fuzz (FuzzPartitionTable): a protective MBR whose 0xEE entry starts
+    /// past the target's end made the cover's length negative, and converting it trapped.
+    @Test func protectiveMBRStartingPastTheDiskIsAnError() throws {
+        var mbr = [UInt8](repeating: 0, count: 512)
+        mbr.replaceSubrange(446..<462, with: [0, 0, 2, 0, 0xEE, 20, 16, 4, 1, 0, 0, 4, 0xFF, 0xFF, 0, 0])
+        mbr[510] = 0x55; mbr[511] = 0xAA
+        let error = #expect(throws: PartitionTable.ReadError.self) { try PartitionTable.protectiveMBR(mbr, sectors: 65536) }
+        #expect(error?.description == "protective MBR: its 0xEE entry starts at sector 67108865, past the disk's 65536 sectors")
+        // Inside the disk it still covers the rest of it.
+        mbr.setLE(446 + 8, 4, 1)
+        let covering = try #require(try PartitionTable.protectiveMBR(mbr, sectors: 65536))
+        #expect(covering.le(446 + 12, 4) == 65535)
+    }
 }

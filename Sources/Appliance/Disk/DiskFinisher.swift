@@ -35,7 +35,7 @@ enum DiskFinisher {
                 try write(moved.entries, to: device, sector: moved.primaryEntriesLBA, sectorSize: sectorSize)
                 try write(moved.primaryHeader, to: device, sector: 1, sectorSize: sectorSize)
                 let mbr = try device.read(count: sectorSize, at: 0)
-                if let covering = PartitionTable.protectiveMBR(mbr, sectors: sectors) { try write(covering, to: device, sector: 0, sectorSize: sectorSize) }
+                if let covering = try PartitionTable.protectiveMBR(mbr, sectors: sectors) { try write(covering, to: device, sector: 0, sectorSize: sectorSize) }
                 logger.info("moved the backup GPT to the end of the disk", metadata: [
                     "sectors": "\(sectors)", "backup_header": "\(moved.backupHeaderLBA)", "grew_last": "\(growLast)",
                 ])

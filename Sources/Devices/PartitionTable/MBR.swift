@@ -98,10 +98,14 @@ extension PartitionTable {
     }
 
     /// A protective MBR (GPT) whose 0xEE entry covers a disk of `sectors`; nil when `sector`
-    /// has no such entry.
-    public static func protectiveMBR(_ sector: [UInt8], sectors: Int64) -> [UInt8]? {
+    /// has no such entry, an error when the entry starts past the disk's end.
+    public static func protectiveMBR(_ sector: [UInt8], sectors: Int64) throws -> [UInt8]? {
         let raws = MBR.rawEntries(sector)
         guard let index = raws.firstIndex(where: { $0.type == 0xEE }) else { return nil }
+        // From the image's own MBR, which a torrent chooses: the cover's length is not negative.
+        guard raws[index].start < sectors else {
+            throw ReadError("protective MBR: its 0xEE entry starts at sector \(raws[index].start), past the disk's \(sectors) sectors")
+        }
         var covering = sector
         covering.setLE(446 + 16 * index + 12, 4, UInt64(min(sectors - raws[index].start, Int64(UInt32.max))))
         return covering

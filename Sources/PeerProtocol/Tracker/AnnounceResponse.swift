@@ -41,7 +41,8 @@ public struct AnnounceResponse: Sendable, Equatable {
         switch dictionary["peers"] {
         case .string(let compact)?:
             guard let parsed = PeerAddress.parseCompact(compact) else { throw .badResponse("compact peers not a multiple of 6 bytes") }
-            peers = parsed
+            // Port 0 cannot be dialled: skipped, as a dictionary peer without a valid port is.
+            peers = parsed.filter { $0.port != 0 }
         case .list(let list)?:
             for entry in list {
                 guard let peer = entry.dictionaryValue, let ip = peer["ip"]?.textValue,
