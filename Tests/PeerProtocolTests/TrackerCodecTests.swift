@@ -15,6 +15,15 @@ import Torrent
         #expect(try AnnounceRequest(query: query) == request)
     }
 
+    /// Found by FuzzTracker: an unknown event (or a tracker's failure reason) with a newline
+    /// made a two-line error, which reaches the log and the console.
+    @Test func errorsFromOutsideTextStayOneLine() {
+        #expect(throws: TrackerError.badRequest("unknown event com.\\u{a}sh=")) {
+            try AnnounceRequest(query: "info_hash=" + String(repeating: "%00", count: 20) + "&peer_id=-EZ0100-abcdefghijkl&port=1&uploaded=0&downloaded=0&left=0&event=com.%0Ash%3D")
+        }
+        #expect(throws: TrackerError.failure("no\\u{a}way")) { try AnnounceResponse(bencoded: Array("d14:failure reason6:no\nwaye".utf8)) }
+    }
+
     @Test func badAnnouncesAreRefused() {
         #expect(throws: TrackerError.badRequest("missing info_hash")) { try AnnounceRequest(query: "port=1") }
         #expect(throws: TrackerError.badRequest("info_hash is not 20 bytes")) { try AnnounceRequest(query: "info_hash=abc&peer_id=x&port=1") }
