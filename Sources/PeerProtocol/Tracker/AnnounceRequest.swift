@@ -78,7 +78,7 @@ public struct AnnounceRequest: Sendable, Equatable {
         guard (1...65535).contains(port) else { throw .badRequest("port \(port) out of range") }
         var event: Event? = nil
         if let text = fields["event"].map({ String(decoding: $0, as: UTF8.self) }), !text.isEmpty, text != "empty" {
-            guard let known = Event(rawValue: text) else { throw .badRequest("unknown event \(text)") }
+            guard let known = Event(rawValue: text) else { throw .badRequest("unknown event \(PrintableText.escape(text, limit: 32))") }
             event = known
         }
         let numWant = fields["numwant"].flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 50
