@@ -72,6 +72,16 @@ import Torrent
         #expect(error?.description.unicodeScalars.contains { $0.value < 0x20 } == false, "\(String(describing: error))")
     }
 
+    /// Found by scripts/fuzz (FuzzTracker): a tracker's failure reason went to the console and
+    /// the log verbatim, control characters included.
+    @Test func aFailureReasonIsEscaped() {
+        let body: [UInt8] = [
+            0x64, 0x31, 0x34, 0x3a, 0x66, 0x61, 0x69, 0x6c, 0x75, 0x72, 0x65, 0x20, 0x72, 0x65, 0x61, 0x73, 0x6f, 0x6e, 0x32, 0x30, 0x3a, 0x75,
+            0x6e, 0x72, 0x65, 0x67, 0x69, 0x73, 0x74, 0x65, 0x72, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x3a, 0x6e, 0x74, 0x65,
+        ]
+        #expect(throws: TrackerError.failure(#"unregister\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}:nt"#)) { try AnnounceResponse(bencoded: body) }
+    }
+
     @Test func failuresAndBadResponses() {
         #expect(throws: TrackerError.failure("unregistered torrent")) {
             try AnnounceResponse(bencoded: Array("d14:failure reason20:unregistered torrente".utf8))
