@@ -147,7 +147,7 @@ let package = Package(
 
 // libFuzzer targets (scripts/fuzz), one per parser of outside input. They exist only with
 // EZIO_FUZZ=1, so `swift build --build-tests` never sees them; scripts/fuzz builds them with
-// `--sanitize fuzzer --sanitize address` in their own build path.
+// libFuzzer and AddressSanitizer in their own build path.
 if Context.environment["EZIO_FUZZ"] == "1" {
     let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
         ("FuzzMetainfo", ["Torrent"]),
@@ -158,7 +158,11 @@ if Context.environment["EZIO_FUZZ"] == "1" {
         ("FuzzHTTPHead", ["PeerProtocol"]),
     ]
     for target in fuzzTargets {
-        package.targets.append(.executableTarget(name: target.name, dependencies: target.dependencies, path: "Tests/Fuzz/\(target.name)"))
+        // Linked with libFuzzer's main and the ASan runtime; scripts/fuzz compiles every module
+        // with -Xswiftc -sanitize=fuzzer,address.
+        package.targets.append(.executableTarget(
+            name: target.name, dependencies: target.dependencies, path: "Tests/Fuzz/\(target.name)",
+            linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]))
         package.products.append(.executable(name: target.name, targets: [target.name]))
     }
 }

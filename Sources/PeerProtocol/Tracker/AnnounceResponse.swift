@@ -32,7 +32,7 @@ public struct AnnounceResponse: Sendable, Equatable {
         }
         guard let dictionary = value.dictionaryValue else { throw .badResponse("not a dictionary") }
         if let reason = dictionary["failure reason"] {
-            throw .failure(reason.textValue.map { PrintableText.escape($0) } ?? "(unreadable reason)")
+            throw .failure(PrintableText.escape(reason.textValue ?? "(unreadable reason)", limit: 200))
         }
         guard let interval = dictionary["interval"]?.integerValue, interval > 0 else {
             throw .badResponse("missing or invalid interval")

@@ -76,10 +76,10 @@ public struct ExtentMap: Sendable, Hashable {
         deviceExtents.reserveCapacity(metainfo.files.count)
         for file in metainfo.files {
             guard file.path.count == 1 else {
-                throw .notEZIOLayout("file '\(file.path.joined(separator: "/"))' is not one hex offset")
+                throw .notEZIOLayout("file \(String(file.path.joined(separator: "/").prefix(80)).debugDescription) is not one hex offset")
             }
             guard file.path[0].utf8.count <= 32, let offset = Hex.parseInt64(file.path[0]) else {
-                throw .notEZIOLayout("file name '\(file.path[0].prefix(40))' is not a hex offset")
+                throw .notEZIOLayout("file name \(String(file.path[0].prefix(40)).debugDescription) is not a hex offset")
             }
             deviceExtents.append((offset, file.length))
         }

@@ -23,6 +23,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
+/// One line a terminal shows as it is: no line breaks, escapes or other control characters.
+func isOneLine(_ text: String) -> Bool {
+    !text.isEmpty && !text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
+}
+
 /// Stops with the broken invariant (libFuzzer keeps the input as a crash).
 func require(_ condition: @autoclosure () -> Bool, _ what: @autoclosure () -> String) {
     if !condition() { fatalError("FuzzPartitionTable invariant: \(what())") }
@@ -70,7 +75,7 @@ func check(_ disk: Disk, sectorSize: Int, targetSize: Int64) {
         table = found
     } catch {
         let text = "\(error)"
-        require(!text.isEmpty && !text.contains("\n"), "error is not one line: \(text)")
+        require(isOneLine(text), "error is not one line: \(text)")
         return
     }
     require(table.sectors == disk.size / Int64(sectorSize) && table.sectorSize == sectorSize, "table of \(table.sectors) sectors")
@@ -97,7 +102,7 @@ func check(_ disk: Disk, sectorSize: Int, targetSize: Int64) {
         }
     } catch {
         let text = "\(error)"
-        require(!text.isEmpty && !text.contains("\n"), "error is not one line: \(text)")
+        require(isOneLine(text), "error is not one line: \(text)")
     }
     switch table.label {
     case "gpt":
@@ -130,7 +135,7 @@ func checkRelocation(_ disk: Disk, _ table: PartitionTable, sectorSize: Int, tar
         moved = try GPT.relocate(headerSector: header, entries: entries, sectorSize: sectorSize, sectors: sectors, growLast: growLast)
     } catch {
         let text = "\(error)"
-        require(!text.isEmpty && !text.contains("\n"), "error is not one line: \(text)")
+        require(isOneLine(text), "error is not one line: \(text)")
         return
     }
     require(moved.backupHeaderLBA == sectors - 1 && moved.backupEntriesLBA < moved.backupHeaderLBA && moved.primaryEntriesLBA == gpt.entriesLBA,

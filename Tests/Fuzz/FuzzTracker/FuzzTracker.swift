@@ -16,6 +16,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
+/// One line a terminal shows as it is: no line breaks, escapes or other control characters.
+func isOneLine(_ text: String) -> Bool {
+    !text.isEmpty && !text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
+}
+
 /// Stops with the broken invariant (libFuzzer keeps the input as a crash).
 func require(_ condition: @autoclosure () -> Bool, _ what: @autoclosure () -> String) {
     if !condition() { fatalError("FuzzTracker invariant: \(what())") }
@@ -23,7 +28,7 @@ func require(_ condition: @autoclosure () -> Bool, _ what: @autoclosure () -> St
 
 func requireOneLine(_ error: some Error) {
     let text = "\(error)"
-    require(!text.isEmpty && !text.contains("\n"), "error is not one line: \(text)")
+    require(isOneLine(text), "error is not one line: \(text)")
 }
 
 /// An accepted announce has its numbers in range, and the URL we would send for it parses
