@@ -141,25 +141,24 @@ public final class SwarmEngine: Service, Sendable {
     /// it downloads, until the task is cancelled; then announces `stopped`.
     public func manage(_ session: TorrentSession, trackers: [String], port: Int) async {
         let client = TrackerClient(urls: trackers, group: group, logger: logger)
-        var event: AnnounceRequest.Event? = .started
-        var nextAnnounce = ContinuousClock.now
+        var schedule = AnnounceSchedule(regularInterval: .seconds(configuration.announceInterval))
+        let start = ContinuousClock.now
         var announcedComplete = session.isComplete
         while !Task.isCancelled {
             let progress = session.progress
             if case .failed = progress.phase { break }
             if !announcedComplete, progress.phase == .seeding {
                 announcedComplete = true
-                event = .completed
-                nextAnnounce = .now
+                schedule.completed()
             }
-            if !trackers.isEmpty, ContinuousClock.now >= nextAnnounce {
+            let starving = progress.phase == .downloading && !progress.paused && progress.peers == 0
+            if !trackers.isEmpty, case .announce(let event) = schedule.next(now: ContinuousClock.now - start, starving: starving) {
                 let request = announceRequest(session, port: port, event: event)
                 if let response = await client.announce(request) {
                     knownPeers.withLockedValue { $0[session.infoHash, default: []].formUnion(response.peers) }
-                    event = nil
-                    nextAnnounce = .now + .seconds(min(configuration.announceInterval, Int64(response.interval)))
+                    schedule.answered(now: ContinuousClock.now - start, interval: response.interval, minInterval: response.minInterval)
                 } else {
-                    nextAnnounce = .now + .seconds(15)
+                    schedule.failed(now: ContinuousClock.now - start)
                 }
             }
             if progress.phase == .downloading, !progress.paused {
@@ -183,14 +182,16 @@ public final class SwarmEngine: Service, Sendable {
             left: progress.totalBytes - progress.bytesHad, event: event)
     }
 
-    /// Serves until graceful shutdown, then stops.
+    /// Serves until graceful shutdown, then closes every connection. The threads stay until
+    /// `shutdown`: other services of the group (tracker, HTTP, metrics) run on the same event
+    /// loops and still close their sockets after this returns.
     public func run() async throws {
         try? await gracefulShutdown()
-        await shutdown()
+        await stop()
     }
 
-    /// Closes every connection and the listener, and stops the threads.
-    public func shutdown() async {
+    /// Closes every connection and the listener; the event loops keep running.
+    public func stop() async {
         let listener = server.withLockedValue { value -> (any Channel)? in
             defer { value = nil }
             return value
@@ -202,6 +203,12 @@ public final class SwarmEngine: Service, Sendable {
             for connection in connections { connection.close(reason: "shutting down") }
             session.finishEvents()
         }
+    }
+
+    /// Stops, then ends the threads: call it once, after everything using `group` finished
+    /// (the owner does, when its service group has returned).
+    public func shutdown() async {
+        await stop()
         try? await readPool.shutdownGracefully()
         try? await group.shutdownGracefully()
     }

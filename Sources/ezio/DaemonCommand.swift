@@ -108,6 +108,18 @@ struct DaemonCommand: AsyncParsableCommand {
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         let log = logger
+        do {
+            try await runServices(group, control: control, address: address, previousMask: previousMask, logger: log)
+        } catch {
+            await manager.shutdownThreads()
+            throw error
+        }
+        await manager.shutdownThreads()
+    }
+
+    private func runServices(
+        _ group: ServiceGroup, control: ControlServer, address: ControlServer.Address, previousMask: mode_t?, logger log: Logger
+    ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             tasks.addTask {

@@ -143,6 +143,59 @@ struct DaemonTests {
         #expect(cloner.process.process.terminationStatus == 0)
         #expect(seeder.process.stop() == 0)
     }
+
+    /// A daemon with every optional service on (metrics, slow start, a torrent) ends within a
+    /// few seconds of the gRPC Shutdown, and another of SIGTERM: none is left waiting on
+    /// event loops the engine already stopped.
+    @Test func shutdownAndSigtermEndADaemonWithEveryServiceOn() throws {
+        let scratch = ScratchFolder("daemon-stop")
+        scratch.write("src.img", patternBytes(4 << 20, seed: 64))
+        try Command.check([Integration.ezio, "create", scratch.file("src.img"), "-o", scratch.file("t.torrent"), "--piece-size", "1M"])
+        for (name, ending) in [("grpc", "shutdown"), ("sigterm", "signal")] {
+            let daemon = try Daemon(scratch: scratch, name: name, extra: ["--metrics", "127.0.0.1:\(freePort())", "--slow-start"])
+            try daemon.process.wait(for: "metrics at /metrics")
+            #expect(try daemon.client.check(["add", scratch.file("t.torrent"), scratch.file("src.img"), "--seed"]).contains("true"))
+            let asked = Date()
+            if ending == "shutdown" {
+                try daemon.client.check(["shutdown"])
+            } else {
+                kill(daemon.process.process.processIdentifier, SIGTERM)
+            }
+            while daemon.process.process.isRunning, Date().timeIntervalSince(asked) < 15 { usleep(50_000) }
+            let took = Date().timeIntervalSince(asked)
+            #expect(!daemon.process.process.isRunning, "\(name): still running \(took) s after the \(ending)")
+            if !daemon.process.process.isRunning {
+                #expect(daemon.process.process.terminationStatus == 0, "\(name): \(daemon.process.output.suffix(800))")
+                #expect(took < 5, "\(name): took \(took) s")
+            }
+            #expect(!daemon.process.output.contains("Cannot schedule tasks"), "\(name): \(daemon.process.output.suffix(800))")
+        }
+    }
+
+    /// A clone added before its seeder announces re-announces after 1, 2, 4, ... s instead of
+    /// waiting out the 60 s interval: it finishes seconds after the seeder appears.
+    @Test func aCloneAddedBeforeItsSeederFindsItInSeconds() throws {
+        let scratch = ScratchFolder("daemon-early")
+        scratch.write("src.img", patternBytes(16 << 20, seed: 63))
+        let tracker = try Background([Integration.ezio, "tracker", "--listen", "127.0.0.1:\(freePort())"], log: scratch.file("tracker.log"))
+        try tracker.wait(for: "tracker listening")
+        let trackerAddress = tracker.output.firstMatch(of: /address=(127\.0\.0\.1:\d+)/)!.1
+        let hash = String(try Command.check([Integration.ezio, "create", scratch.file("src.img"), "-o", scratch.file("t.torrent"),
+                                             "--piece-size", "1M", "--tracker", "http://\(trackerAddress)/announce"]).prefix(40))
+        let cloner = try Daemon(scratch: scratch, name: "cloner")
+        #expect(try cloner.client.check(["add", scratch.file("t.torrent"), scratch.file("dst.img")]).contains("true"))
+        // The clone's `started` announce finds nobody, and so do its next two.
+        sleep(4)
+        let seeder = try Daemon(scratch: scratch, name: "seeder")
+        let added = Date()
+        #expect(try seeder.client.check(["add", scratch.file("t.torrent"), scratch.file("src.img"), "--seed"]).contains("true"))
+        _ = try cloner.client.check(["wait-finished", hash, "--timeout", "90"], timeout: 120)
+        let took = Date().timeIntervalSince(added)
+        #expect(took < 20, "the clone found its seeder \(took) s after it was added (a whole interval is 60 s)")
+        #expect(scratch.read("dst.img") == scratch.read("src.img"))
+        #expect(cloner.process.stop() == 0)
+        #expect(seeder.process.stop() == 0)
+    }
 }
 
 @Suite(.enabled(if: Integration.enabled, "needs root, loop devices, partclone, python3-grpcio and the built ezio"))

@@ -308,8 +308,13 @@ public final class TorrentManager: Service, Sendable {
         }
     }
 
+    /// Ends the engine's threads, once every service using them has stopped.
+    public func shutdownThreads() async {
+        await engine.shutdown()
+    }
+
     /// Stops announcing (a `stopped` announce goes out), saves records, flushes what was
-    /// written, and closes the engine.
+    /// written, and closes the engine's connections.
     private func stop() async {
         let torrents = all()
         for torrent in torrents { torrent.state.withLockedValue { $0.task?.cancel() } }
@@ -322,7 +327,9 @@ public final class TorrentManager: Service, Sendable {
                 logger.error("cannot flush", metadata: ["save_path": "\(torrent.savePath)", "error": "\(error)"])
             }
         }
-        await engine.shutdown()
+        // The threads stay: the daemon's other services use the engine's event loops and
+        // close their sockets after this; the daemon ends them last (`shutdownThreads`).
+        await engine.stop()
         try? await checkPool.shutdownGracefully()
         try? await openPool.shutdownGracefully()
         logger.info("daemon stopped")

@@ -103,6 +103,8 @@ public struct CloneJob: Sendable {
                     gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: logger))
             try await group.run()
+            // Every service has stopped: the event loops they shared can go.
+            await engine.shutdown()
             let outcome = watcher.outcome ?? .failed("interrupted")
             if outcome == .done, let disk = metainfo.disk {
                 try DiskFinisher.finish(device: store.device, disk: disk, growLast: growLast, logger: logger)

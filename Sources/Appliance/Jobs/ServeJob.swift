@@ -108,6 +108,8 @@ public struct ServeJob: Sendable {
             await engine.shutdown()
             throw error
         }
+        // After every service of the group: they all ran on the engine's event loops.
+        await engine.shutdown()
     }
 
     private func serve(engine: SwarmEngine, logger: Logger) async throws {

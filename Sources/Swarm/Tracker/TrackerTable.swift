@@ -28,6 +28,9 @@ public struct TrackerTable: Sendable {
 
     /// Seconds between announces asked of clients; peers silent for three are forgotten.
     public let interval: Int
+    /// The `min interval` we send: a clone that started before its seeder re-announces
+    /// after 1, 2, 4, ... s (its `AnnounceSchedule`), and a LAN tracker answers that easily.
+    public static let minInterval = 1
     /// Take `ip=` from the query (only where every client is trusted).
     public let trustIP: Bool
     /// The torrents served; nil: any.
@@ -74,7 +77,7 @@ public struct TrackerTable: Sendable {
         }
         if previous == nil, known == nil, request.event == .stopped {
             // Nothing to stop: recording it would only let anyone add rows to the console.
-            return .success(AnnounceResponse(interval: interval, minInterval: min(interval, 10), peers: []))
+            return .success(AnnounceResponse(interval: interval, minInterval: Self.minInterval, peers: []))
         }
         if previous == nil, request.event != .stopped {
             if swarm.count >= limits.peersPerSwarm { return .failure(.badRequest("swarm full (\(limits.peersPerSwarm) peers)")) }
@@ -94,7 +97,7 @@ public struct TrackerTable: Sendable {
         // Seeds first, then the peers furthest along: a new client gets useful peers.
         let chosen = others.sorted { $0.left < $1.left }.prefix(max(0, request.numWant)).map(\.address)
         return .success(AnnounceResponse(
-            interval: interval, minInterval: min(interval, 10), peers: Array(chosen),
+            interval: interval, minInterval: Self.minInterval, peers: Array(chosen),
             complete: swarm.values.filter { $0.left == 0 }.count,
             incomplete: swarm.values.filter { $0.left > 0 }.count))
     }
