@@ -212,4 +212,18 @@ public final class SwarmEngine: Service, Sendable {
         try? await readPool.shutdownGracefully()
         try? await group.shutdownGracefully()
     }
+
+    /// Runs `body`, then `shutdown` whether it returned or threw: how an owner that runs its
+    /// services on this engine's event loops ends the threads only after the last of them.
+    public func withThreads<T>(_ body: () async throws -> T) async throws -> T {
+        let value: T
+        do {
+            value = try await body()
+        } catch {
+            await shutdown()
+            throw error
+        }
+        await shutdown()
+        return value
+    }
 }

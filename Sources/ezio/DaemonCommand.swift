@@ -108,13 +108,9 @@ struct DaemonCommand: AsyncParsableCommand {
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         let log = logger
-        do {
+        try await manager.engine.withThreads {
             try await runServices(group, control: control, address: address, previousMask: previousMask, logger: log)
-        } catch {
-            await manager.shutdownThreads()
-            throw error
         }
-        await manager.shutdownThreads()
     }
 
     private func runServices(

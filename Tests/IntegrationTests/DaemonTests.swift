@@ -58,6 +58,17 @@ final class Daemon {
 
 @Suite(.enabled(if: Integration.enabled, "needs root, python3-grpcio and the built ezio"))
 struct DaemonTests {
+    /// Starts an embedded tracker and makes `t.torrent` of `src.img` (1 MiB pieces) announcing
+    /// to it; the tracker lives as long as the returned process.
+    private static func trackedTorrent(_ scratch: ScratchFolder) throws -> (tracker: Background, hash: String) {
+        let tracker = try Background([Integration.ezio, "tracker", "--listen", "127.0.0.1:\(freePort())"], log: scratch.file("tracker.log"))
+        try tracker.wait(for: "tracker listening")
+        let trackerAddress = tracker.output.firstMatch(of: /address=(127\.0\.0\.1:\d+)/)!.1
+        let hash = String(try Command.check([Integration.ezio, "create", scratch.file("src.img"), "-o", scratch.file("t.torrent"),
+                                             "--piece-size", "1M", "--tracker", "http://\(trackerAddress)/announce"]).prefix(40))
+        return (tracker, hash)
+    }
+
     /// A seeding daemon and a cloning daemon, both started the way scripts start EZIO and driven
     /// only over gRPC: add, poll until finished, the status fields, pause, resume, errors, and
     /// Clonezilla's stop rule ending in Shutdown.
@@ -65,11 +76,8 @@ struct DaemonTests {
         let scratch = ScratchFolder("daemon")
         let size = 24 << 20
         scratch.write("src.img", patternBytes(size, seed: 61))
-        let tracker = try Background([Integration.ezio, "tracker", "--listen", "127.0.0.1:\(freePort())"], log: scratch.file("tracker.log"))
-        try tracker.wait(for: "tracker listening")
-        let trackerAddress = tracker.output.firstMatch(of: /address=(127\.0\.0\.1:\d+)/)!.1
-        let hash = String(try Command.check([Integration.ezio, "create", scratch.file("src.img"), "-o", scratch.file("t.torrent"),
-                                             "--piece-size", "1M", "--tracker", "http://\(trackerAddress)/announce"]).prefix(40))
+        let (tracker, hash) = try Self.trackedTorrent(scratch)
+        defer { withExtendedLifetime(tracker) {} }
         let seeder = try Daemon(scratch: scratch, name: "seeder")
         let cloner = try Daemon(scratch: scratch, name: "cloner", extra: ["--cache-size", "8"])
         #expect(try seeder.client.check(["version"]).trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
@@ -177,11 +185,8 @@ struct DaemonTests {
     @Test func aCloneAddedBeforeItsSeederFindsItInSeconds() throws {
         let scratch = ScratchFolder("daemon-early")
         scratch.write("src.img", patternBytes(16 << 20, seed: 63))
-        let tracker = try Background([Integration.ezio, "tracker", "--listen", "127.0.0.1:\(freePort())"], log: scratch.file("tracker.log"))
-        try tracker.wait(for: "tracker listening")
-        let trackerAddress = tracker.output.firstMatch(of: /address=(127\.0\.0\.1:\d+)/)!.1
-        let hash = String(try Command.check([Integration.ezio, "create", scratch.file("src.img"), "-o", scratch.file("t.torrent"),
-                                             "--piece-size", "1M", "--tracker", "http://\(trackerAddress)/announce"]).prefix(40))
+        let (tracker, hash) = try Self.trackedTorrent(scratch)
+        defer { withExtendedLifetime(tracker) {} }
         let cloner = try Daemon(scratch: scratch, name: "cloner")
         #expect(try cloner.client.check(["add", scratch.file("t.torrent"), scratch.file("dst.img")]).contains("true"))
         // The clone's `started` announce finds nobody, and so do its next two.

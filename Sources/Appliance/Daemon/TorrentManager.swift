@@ -308,11 +308,6 @@ public final class TorrentManager: Service, Sendable {
         }
     }
 
-    /// Ends the engine's threads, once every service using them has stopped.
-    public func shutdownThreads() async {
-        await engine.shutdown()
-    }
-
     /// Stops announcing (a `stopped` announce goes out), saves records, flushes what was
     /// written, and closes the engine's connections.
     private func stop() async {
@@ -328,7 +323,7 @@ public final class TorrentManager: Service, Sendable {
             }
         }
         // The threads stay: the daemon's other services use the engine's event loops and
-        // close their sockets after this; the daemon ends them last (`shutdownThreads`).
+        // close their sockets after this; the daemon ends them last (`SwarmEngine.withThreads`).
         await engine.stop()
         try? await checkPool.shutdownGracefully()
         try? await openPool.shutdownGracefully()

@@ -68,7 +68,7 @@ public struct CloneJob: Sendable {
     /// Runs the clone; `report` gets a progress line once a second and at each state change.
     public func run(logger: Logger, report: @escaping @Sendable (CloneProgress) -> Void) async throws -> Outcome {
         let engine = SwarmEngine(configuration: swarm, logger: logger)
-        do {
+        return try await engine.withThreads {
             let metainfo = try await loadTorrent(group: engine)
             let map = try TorrentFile.layout(of: metainfo, from: torrent)
             let (targetPath, tuning, isDevice, worthChecking) = try chooseTarget(metainfo, map: map, logger: logger, report: report)
@@ -103,16 +103,11 @@ public struct CloneJob: Sendable {
                     gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: logger))
             try await group.run()
-            // Every service has stopped: the event loops they shared can go.
-            await engine.shutdown()
             let outcome = watcher.outcome ?? .failed("interrupted")
             if outcome == .done, let disk = metainfo.disk {
                 try DiskFinisher.finish(device: store.device, disk: disk, growLast: growLast, logger: logger)
             }
             return outcome
-        } catch {
-            await engine.shutdown()
-            throw error
         }
     }
 

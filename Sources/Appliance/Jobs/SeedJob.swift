@@ -73,14 +73,9 @@ public struct SeedJob: Sendable {
             throw JobError("--until-complete needs --tracker-listen: completions are counted by the embedded tracker")
         }
         let engine = SwarmEngine(configuration: swarm, logger: logger)
-        do {
+        try await engine.withThreads {
             try await seed(metainfo, have: have, store: store, engine: engine, logger: logger)
-        } catch {
-            await engine.shutdown()
-            throw error
         }
-        // After every service of the group: they all ran on the engine's event loops.
-        await engine.shutdown()
     }
 
     private func seed(_ metainfo: Metainfo, have: Bitfield, store: DevicePieceStore, engine: SwarmEngine, logger: Logger) async throws {

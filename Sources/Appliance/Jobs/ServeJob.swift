@@ -102,14 +102,9 @@ public struct ServeJob: Sendable {
     /// Serves until SIGINT/SIGTERM, or until `untilComplete` clients finished.
     public func run(logger: Logger) async throws {
         let engine = SwarmEngine(configuration: swarm, logger: logger)
-        do {
+        try await engine.withThreads {
             try await serve(engine: engine, logger: logger)
-        } catch {
-            await engine.shutdown()
-            throw error
         }
-        // After every service of the group: they all ran on the engine's event loops.
-        await engine.shutdown()
     }
 
     private func serve(engine: SwarmEngine, logger: Logger) async throws {
