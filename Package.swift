@@ -28,6 +28,10 @@ let package = Package(
         // libudev, loaded with dlopen at run time (no static libudev exists for the boot image).
         .target(name: "CUdev", linkerSettings: [.linkedLibrary("dl")]),
 
+        // The git commit of the build (BuildInfoPlugin), for `ezio --version`.
+        .target(name: "BuildInfo", plugins: ["BuildInfoPlugin"]),
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
+
         // Pure data: bencode, metainfo, info-hash, EZIO extent layout, partclone torrent.info.
         .target(name: "Torrent", dependencies: ["CCrypto"]),
         // Pure protocol: wire messages and codec, handshakes, tracker codec, piece picker.
@@ -66,7 +70,7 @@ let package = Package(
         .target(
             name: "Appliance",
             dependencies: [
-                "Torrent", "BlockIO", "PeerProtocol", "Swarm", "Devices", "CLinux",
+                "Torrent", "BlockIO", "PeerProtocol", "Swarm", "Devices", "CLinux", "BuildInfo",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

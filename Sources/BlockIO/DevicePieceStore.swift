@@ -15,8 +15,8 @@ public final class DevicePieceStore: PieceStore {
     public let map: ExtentMap
     /// The device or file.
     public let device: BlockDevice
-    /// Bytes of piece buffers allowed at once.
-    public let memoryBudget: Int
+    /// The piece buffers' budget (shared by every store of a daemon).
+    public var memory: MemoryBudget { buffers.memory }
     private let hashers: WorkerPool
     private let writer: PieceWriter
     private let buffers: PieceBufferPool
@@ -27,18 +27,18 @@ public final class DevicePieceStore: PieceStore {
     /// Opens `path` (read-write when `writable`) for a torrent with this layout and map.
     public convenience init(
         path: String, map: ExtentMap, pieceLength: Int, writable: Bool, exclusive: Bool = false,
-        memoryBudget: Int = 256 << 20, hashThreads: Int = WorkerThreads.coreCount, engine: IOEngine = .pwrite,
+        memory: MemoryBudget = MemoryBudget(bytes: 256 << 20), hashThreads: Int = WorkerThreads.coreCount, engine: IOEngine = .pwrite,
         queueDepth: Int = 64
     ) throws(SystemError) {
         try self.init(
             device: BlockDevice(path: path, writable: writable, exclusive: exclusive), map: map, pieceLength: pieceLength,
-            writable: writable, memoryBudget: memoryBudget, hashThreads: hashThreads, engine: engine, queueDepth: queueDepth)
+            writable: writable, memory: memory, hashThreads: hashThreads, engine: engine, queueDepth: queueDepth)
     }
 
     /// A store on `device`, already open (read-write when `writable`).
     public init(
         device: BlockDevice, map: ExtentMap, pieceLength: Int, writable: Bool,
-        memoryBudget: Int = 256 << 20, hashThreads: Int = WorkerThreads.coreCount, engine: IOEngine = .pwrite,
+        memory: MemoryBudget = MemoryBudget(bytes: 256 << 20), hashThreads: Int = WorkerThreads.coreCount, engine: IOEngine = .pwrite,
         queueDepth: Int = 64
     ) throws(SystemError) {
         let path = device.path
@@ -47,8 +47,7 @@ public final class DevicePieceStore: PieceStore {
         if !writable { device.adviseSequential() }
         self.map = map
         self.layout = PieceLayout(pieceLength: pieceLength, totalLength: map.totalLength)
-        self.memoryBudget = max(memoryBudget, pieceLength)
-        self.buffers = PieceBufferPool(bufferSize: pieceLength, budget: memoryBudget, label: path)
+        self.buffers = PieceBufferPool(bufferSize: pieceLength, memory: memory, label: path)
         self.hashers = WorkerPool(threads: hashThreads)
         let delay = getenv("EZIO_TEST_WRITE_DELAY_MS").flatMap { UInt32(String(cString: $0)) } ?? 0
         self.writeDelayMicroseconds = min(delay, 10_000) * 1000

@@ -29,17 +29,17 @@ public final class FilesPieceStore: PieceStore {
     /// opened once, not through a symlink, and every file beneath it with `openat`, no symlink
     /// followed. When `writable`, a missing folder, subfolders and files are created and
     /// files are sized to the torrent.
-    public convenience init(directory: String, metainfo: Metainfo, writable: Bool, memoryBudget: Int = 256 << 20, hashThreads: Int = WorkerThreads.coreCount) throws(SystemError) {
+    public convenience init(directory: String, metainfo: Metainfo, writable: Bool, memory: MemoryBudget = MemoryBudget(bytes: 256 << 20), hashThreads: Int = WorkerThreads.coreCount) throws(SystemError) {
         let root = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         if writable { try Sys.mkdir(root) }
-        try self.init(folder: OpenedFolder(path: root), metainfo: metainfo, writable: writable, memoryBudget: memoryBudget, hashThreads: hashThreads)
+        try self.init(folder: OpenedFolder(path: root), metainfo: metainfo, writable: writable, memory: memory, hashThreads: hashThreads)
     }
 
     /// Opens the files of `metainfo` beneath `folder`.
-    public init(folder: OpenedFolder, metainfo: Metainfo, writable: Bool, memoryBudget: Int = 256 << 20, hashThreads: Int = WorkerThreads.coreCount) throws(SystemError) {
+    public init(folder: OpenedFolder, metainfo: Metainfo, writable: Bool, memory: MemoryBudget = MemoryBudget(bytes: 256 << 20), hashThreads: Int = WorkerThreads.coreCount) throws(SystemError) {
         self.directory = folder.path
         self.layout = metainfo.layout
-        self.buffers = PieceBufferPool(bufferSize: metainfo.pieceLength, budget: memoryBudget, label: folder.path)
+        self.buffers = PieceBufferPool(bufferSize: metainfo.pieceLength, memory: memory, label: folder.path)
         var opened: [OpenFile] = []
         for entry in metainfo.files {
             // Metainfo parsing refused components like "..", "/" and empty ones; the folder

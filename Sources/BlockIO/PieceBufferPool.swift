@@ -6,7 +6,7 @@ import Torrent
 
 /// Page-aligned piece buffers under a memory budget, reused: a fresh 16 MiB allocation costs
 /// 4,096 page faults and page clears on first touch, which profiling showed as a fifth of a
-/// clone's CPU time. Shared by the piece stores.
+/// clone's CPU time. One per store; the stores of a daemon share one `MemoryBudget`.
 public final class PieceBufferPool: Sendable {
     private struct Pool: ~Copyable {
         var idle: [Memory] = []
@@ -22,51 +22,89 @@ public final class PieceBufferPool: Sendable {
 
     /// Size of every buffer (the torrent's piece length).
     public let bufferSize: Int
-    /// Bytes of buffers allowed in use at once (at least one buffer).
-    public let budget: Int
+    /// The budget this pool draws from (its own unless shared).
+    public let memory: MemoryBudget
     private let label: String
     private let pool = Mutex(Pool())
 
-    /// A pool of `bufferSize` buffers; `label` names the store in allocation errors.
-    public init(bufferSize: Int, budget: Int, label: String) {
+    /// A pool of `bufferSize` buffers drawing on `memory`; `label` names the store in
+    /// allocation errors.
+    public init(bufferSize: Int, memory: MemoryBudget, label: String) {
         self.bufferSize = bufferSize
-        self.budget = max(budget, bufferSize)
+        self.memory = memory
         self.label = label
-        _ = StoreMetrics.registered
-        StoreMetrics.memoryBudget.increment(by: Double(self.budget))
+        memory.register(self)
     }
 
-    deinit { StoreMetrics.memoryBudget.decrement(by: Double(budget)) }
+    /// A pool with a budget of its own of `budget` bytes (at least one buffer).
+    public convenience init(bufferSize: Int, budget: Int, label: String) {
+        self.init(bufferSize: bufferSize, memory: MemoryBudget(bytes: max(budget, bufferSize)), label: label)
+    }
+
+    deinit {
+        memory.unregister(self)
+        // The idle buffers are freed with `pool`, right after this.
+        memory.release(pool.withLock { $0.idle.count } * bufferSize)
+    }
+
+    /// Bytes of buffers allowed in use at once by this pool (at least one buffer).
+    public var budget: Int { max(memory.bytes, bufferSize) }
 
     /// Bytes of buffers now in use (idle buffers waiting for reuse not counted).
     public var bytesInFlight: Int { pool.withLock { $0.inUse } * bufferSize }
 
     /// A buffer for piece `index` of `length` bytes, or nil when the budget is spent.
     public func open(_ index: Int, length: Int) -> PieceBuffer? {
-        let limit = max(1, budget / bufferSize)
-        let reused: Memory?? = pool.withLock { pool in
-            guard pool.inUse < limit else { return .none }
+        let limit = max(1, memory.bytes / bufferSize)
+        enum Grant { case reused(Memory), fresh(held: Int) }
+        let grant: Grant? = pool.withLock { pool in
+            guard pool.inUse < limit else { return nil }
             pool.inUse += 1
-            return .some(pool.idle.popLast())
+            if let memory = pool.idle.popLast() { return .reused(memory) }
+            return .fresh(held: (pool.inUse - 1 + pool.idle.count) * bufferSize)
         }
-        guard let reused else { return nil }
+        guard let grant else { return nil }
+        let pointer: UnsafeMutableRawPointer
+        switch grant {
+        case .reused(let memory):
+            pointer = memory.pointer
+        case .fresh(let held):
+            guard memory.reserve(bufferSize, for: self, holding: held) else {
+                pool.withLock { $0.inUse -= 1 }
+                return nil
+            }
+            guard let allocated = try? Sys.alignedAllocate(label, alignment: AlignedBuffer.alignment, size: bufferSize) else {
+                memory.release(bufferSize)
+                pool.withLock { $0.inUse -= 1 }
+                return nil
+            }
+            pointer = allocated
+        }
         StoreMetrics.bytesInFlight.increment(by: Double(bufferSize))
-        guard let memory = reused?.pointer ?? (try? Sys.alignedAllocate(label, alignment: AlignedBuffer.alignment, size: bufferSize)) else {
-            pool.withLock { $0.inUse -= 1 }
-            StoreMetrics.bytesInFlight.decrement(by: Double(bufferSize))
-            return nil
-        }
-        return PieceBuffer(index: index, length: length, bytes: memory) { [weak self] pointer in
+        let size = bufferSize
+        return PieceBuffer(index: index, length: length, bytes: pointer) { [weak self, memory] pointer in
+            StoreMetrics.bytesInFlight.decrement(by: Double(size))
             guard let self else {
                 free(pointer)
+                memory.release(size)
                 return
             }
-            let memory = Memory(pointer: pointer)
-            StoreMetrics.bytesInFlight.decrement(by: Double(self.bufferSize))
+            let buffer = Memory(pointer: pointer)
             self.pool.withLock { pool in
                 pool.inUse -= 1
-                pool.idle.append(memory)
+                pool.idle.append(buffer)
             }
         }
+    }
+
+    /// Frees the idle buffers, giving their bytes back to the budget: another pool that
+    /// shares it needs them.
+    func freeIdle() {
+        let idle = pool.withLock { pool in
+            defer { pool.idle.removeAll() }
+            return pool.idle
+        }
+        for buffer in idle { free(buffer.pointer) }
+        memory.release(idle.count * bufferSize)
     }
 }

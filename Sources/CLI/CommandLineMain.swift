@@ -16,12 +16,13 @@ public enum CommandLineMain {
     ]
 
     /// Parses `arguments` with `Root`, runs the command, and exits.
-    public static func run<Root: ParsableCommand>(_ root: Root.Type, arguments: [String]) async -> Never {
+    /// `logToStandardOutput` is for EZIO's daemon, whose scripts collect its standard output.
+    public static func run<Root: ParsableCommand>(_ root: Root.Type, arguments: [String], logToStandardOutput: Bool = false) async -> Never {
         // Keep freed block buffers in the heap instead of returning them to the kernel:
         // re-faulting and clearing pages for every 16 KiB block served was a tenth of a
         // seeder's CPU time.
         _ = ezio_tune_malloc(32 << 20, 256 << 20)
-        LogSetup.bootstrap()
+        LogSetup.bootstrap(toStandardOutput: logToStandardOutput)
         MetricsSetup.bootstrap()
         var command: any ParsableCommand
         do {

@@ -3,15 +3,16 @@ import Logging
 import Glibc
 #endif
 
-/// Logging for the executable: swift-log to standard error, level from `EZIO_LOG_LEVEL`
-/// (trace, debug, info, warn, error; default info). Libraries only ever receive a Logger.
+/// Logging for the executable: swift-log to standard error (standard output for the daemon,
+/// as EZIO), level from `EZIO_LOG_LEVEL` (trace, debug, info, warn, error; default info).
+/// Libraries only ever receive a Logger.
 public enum LogSetup {
     /// Sets up swift-log once, before any logger is made.
-    public static func bootstrap() {
+    public static func bootstrap(toStandardOutput: Bool = false) {
         let requested = getenv("EZIO_LOG_LEVEL").map { String(cString: $0).lowercased() }
         let level = requested.flatMap(Self.level(named:)) ?? .info
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = toStandardOutput ? StreamLogHandler.standardOutput(label: label) : StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }

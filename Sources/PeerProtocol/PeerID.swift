@@ -1,11 +1,11 @@
-/// A peer's 20-byte id. Ours are Azureus-style: `-EZ0100-` and twelve random characters, so
+/// A peer's 20-byte id. Ours are Azureus-style: `-EZ0700-` and twelve random characters, so
 /// trackers and clients can tell the client and version.
 public struct PeerID: Sendable, Hashable, CustomStringConvertible {
     /// The 20 bytes.
     public let bytes: [UInt8]
 
-    /// Client prefix of our ids: EZ, version 0.1.0.0.
-    public static let clientPrefix = Array("-EZ0100-".utf8)
+    /// Client prefix of our ids: EZ, version 0.7.0.0 (`EzioVersion.number`).
+    public static let clientPrefix = Array("-EZ0700-".utf8)
 
     /// Wraps 20 bytes; nil for any other count.
     public init?(bytes: [UInt8]) {

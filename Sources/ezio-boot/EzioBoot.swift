@@ -10,7 +10,7 @@ struct EzioBoot: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ezio",
         abstract: "Clone a disk to many machines at once over BitTorrent (EZIO in Swift; network-boot client).",
-        version: EzioVersion.number,
+        version: EzioVersion.full,
         subcommands: CommandLineMain.clientCommands
     )
 

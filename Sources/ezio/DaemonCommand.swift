@@ -35,19 +35,22 @@ struct DaemonCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("F"), .customLong("file")], help: "save_path is a folder of the torrent's files (seeding partclone -T output), not a device.")
     var filesMode = false
 
-    @Option(name: .customLong("cache-size"), help: "Piece buffer memory per torrent, in MiB (EZIO's disk cache size).")
+    @Option(name: .customLong("cache-size"), help: "Piece buffer memory of the whole daemon, every torrent together, in MiB (EZIO's disk cache size).")
     var cacheSize = 256
 
     @Option(name: .customLong("aio-threads"), help: "Accepted for EZIO compatibility; hashing and writing use a thread per core.")
     var aioThreads: Int?
 
-    @Flag(name: .customLong("slow-start"), help: "Ramp the upload limit from 10 MB/s by 10 MB/s every period up to 100 MB/s, then lift it.")
+    @Flag(name: .customLong("slow-start"), help: "Ramp the upload limit from 10 MiB/s by 10 MiB/s every period up to 90 MiB/s, then lift it (EZIO's ramp).")
     var slowStart = false
 
     @Option(name: .customLong("slow-start-period"), help: "Seconds between slow-start steps.")
-    var slowStartPeriod = 15
+    var slowStartPeriod = 10
 
-    @Flag(name: .customShort("v"), help: "Verbose: debug logging.")
+    @Flag(name: [.customShort("v"), .customLong("version")], help: "Print the version and exit (as EZIO's -v).")
+    var printVersion = false
+
+    @Flag(name: .customLong("verbose"), help: "Debug logging.")
     var verbose = false
 
     @OptionGroup var metrics: MetricsOption
@@ -72,8 +75,13 @@ struct DaemonCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if printVersion {
+            print(EzioVersion.full)
+            return
+        }
         var logger = LogSetup.logger
         if verbose { logger.logLevel = .debug }
+        logger.info("ezio \(EzioVersion.full): EZIO daemon starting; `ezio --help` lists the commands, `ezio daemon --help` the daemon's options")
         var configuration = DaemonConfiguration()
         configuration.filesMode = filesMode
         configuration.swarm.listenPort = port
@@ -97,7 +105,7 @@ struct DaemonCommand: AsyncParsableCommand {
         // The socket is made with mode 0600 from the start (umask), not chmod-ed after a window.
         let previousMask = listen.hasPrefix("unix:") ? umask(0o177) : nil
         let control = ControlServer(
-            address: address, service: EZIOControlService(manager: manager, version: EzioVersion.number, logger: logger), logger: logger)
+            address: address, service: EZIOControlService(manager: manager, version: EzioVersion.full, logger: logger), logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: manager, successTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: control),

@@ -10,19 +10,23 @@ struct Ezio: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ezio",
         abstract: "Clone a disk to many machines at once over BitTorrent (EZIO in Swift).",
-        version: EzioVersion.number,
+        version: EzioVersion.full,
         subcommands: CommandLineMain.clientCommands + [DaemonCommand.self]
     )
 
     /// Runs the command line; EZIO's own flags with no subcommand run the daemon.
     static func main() async {
-        await CommandLineMain.run(Ezio.self, arguments: dropInArguments(Array(CommandLine.arguments.dropFirst())))
+        let arguments = dropInArguments(Array(CommandLine.arguments.dropFirst()))
+        // EZIO logs to standard output, and Clonezilla redirects that into its log files.
+        await CommandLineMain.run(Ezio.self, arguments: arguments, logToStandardOutput: arguments.first == DaemonCommand.configuration.commandName)
     }
 
-    /// EZIO is started as `ezio [-F] [-l ADDR] [-p PORT] ...`, flags and no subcommand: such a
-    /// command line runs `ezio daemon`, so scripts written for EZIO start ours unchanged.
+    /// EZIO is started as `ezio [-F] [-l ADDR] [-p PORT] ...`, flags and no subcommand, and
+    /// before Clonezilla 5.16.1 as plain `ezio`: such a command line runs `ezio daemon`, so
+    /// scripts written for EZIO start ours unchanged.
     static func dropInArguments(_ arguments: [String]) -> [String] {
-        guard let first = arguments.first, first.hasPrefix("-"),
+        guard let first = arguments.first else { return ["daemon"] }
+        guard first.hasPrefix("-"),
               !["-h", "--help", "--version", "--generate-completion-script"].contains(first)
         else { return arguments }
         return ["daemon"] + arguments

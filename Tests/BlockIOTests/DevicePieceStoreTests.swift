@@ -61,7 +61,7 @@ import Torrent
         let scratch = ScratchFolder("budget")
         scratch.truncate("target", to: 1 << 20)
         let map = try ExtentMap(deviceExtents: [(0, 1 << 20)])
-        let store = try DevicePieceStore(path: scratch.file("target"), map: map, pieceLength: 65_536, writable: true, memoryBudget: 3 * 65_536)
+        let store = try DevicePieceStore(path: scratch.file("target"), map: map, pieceLength: 65_536, writable: true, memory: MemoryBudget(bytes: 3 * 65_536))
         var open: [PieceBuffer] = []
         for index in 0..<3 { open.append(try #require(store.openPiece(index))) }
         #expect(store.openPiece(3) == nil)

@@ -98,6 +98,10 @@ enum Integration {
         URL(fileURLWithPath: ezio).deletingLastPathComponent().appendingPathComponent("ezio-boot").path
     }
 
+    /// What `ezio --version` prints: the release and the git commit built (EZIO prints its
+    /// version on -v too).
+    static var versionPattern: Regex<Substring> { /\d+\.\d+\.\d+ \(git (?:[0-9a-f]{12}(?:-dirty)?|unknown)\)/ }
+
     /// Tests that need root and Debian tools run when those are here, or always when
     /// `EZIO_REQUIRE_INTEGRATION=1` (scripts/test sets it, so CI fails instead of skipping).
     static var enabled: Bool {

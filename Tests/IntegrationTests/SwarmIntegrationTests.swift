@@ -242,8 +242,14 @@ struct CloneContractTests {
         let bootClone = try Command.run([Integration.ezioBoot, "clone", "--help"])
         #expect(bootClone.status == 0 && bootClone.stdout.contains("USAGE: ezio clone"))
         #expect(try Command.run([Integration.ezioBoot, "daemon"]).status == 2)
-        let version = try Command.run([Integration.ezio, "--version"])
-        #expect(version.status == 0 && version.stdout.hasSuffix("\n") && version.stdout.dropLast().allSatisfy { $0.isNumber || $0 == "." })
+        // EZIO's -v prints the version too, also among its daemon flags; --verbose is the log level.
+        for arguments in [["--version"], ["-v"], ["-F", "-v"], ["daemon", "--version"]] {
+            let version = try Command.run([Integration.ezio] + arguments)
+            #expect(version.status == 0 && version.stdout.hasSuffix("\n"), "ezio \(arguments): \(version.stderr)")
+            #expect(version.stdout.dropLast().wholeMatch(of: Integration.versionPattern) != nil, "ezio \(arguments): \(version.stdout)")
+        }
+        let bootVersion = try Command.run([Integration.ezioBoot, "--version"])
+        #expect(bootVersion.stdout.dropLast().wholeMatch(of: Integration.versionPattern) != nil)
     }
 }
 

@@ -2,14 +2,15 @@ import Logging
 import ServiceLifecycle
 import Swarm
 
-/// EZIO's `--slow-start`: the upload limit starts at 10 MB/s and rises by 10 MB/s every
-/// period until it would pass 100 MB/s, then it is lifted. A fleet that all starts at once
-/// eases into the deployment instead of flooding the seeder's switch port.
+/// EZIO's `--slow-start`: the upload limit starts at 10 MiB/s and rises by 10 MiB/s every
+/// period (10 s by default) up to 90 MiB/s, then it is lifted, after about 90 s as with EZIO.
+/// A fleet that all starts at once eases into the deployment instead of flooding the
+/// seeder's switch port.
 public struct SlowStart: Service {
-    /// The first limit and each step, in bytes per second (EZIO's 10 MB/s).
-    public static let step: Int64 = 10_000_000
-    /// The last limit before the limit is lifted (EZIO's 100 MB/s).
-    public static let ceiling: Int64 = 100_000_000
+    /// The first limit and each step, in bytes per second (EZIO's 10 MiB/s).
+    public static let step: Int64 = 10 << 20
+    /// The last limit before the limit is lifted.
+    public static let ceiling: Int64 = 90 << 20
 
     let limiter: UploadLimiter
     let period: Duration

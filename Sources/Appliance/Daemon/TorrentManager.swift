@@ -15,7 +15,8 @@ public struct DaemonConfiguration: Sendable {
     public var filesMode = false
     /// Engine settings shared by every torrent (a request may lower limits per torrent).
     public var swarm = SwarmConfiguration()
-    /// Bytes of piece buffers in flight, per torrent.
+    /// Bytes of piece buffers for the whole daemon, every torrent together (EZIO's
+    /// `--cache-size`).
     public var memoryBudget = 256 << 20
     /// Where resume records live.
     public var stateDirectory = "/var/lib/ezio"
@@ -72,6 +73,8 @@ public final class TorrentManager: Service, Sendable {
     /// runs here, never on the gRPC handler's task, and apart from the long checks.
     private let openPool = NIOThreadPool(numberOfThreads: 1)
     let savePaths: SavePathGuard
+    /// Piece buffers of every torrent together.
+    public let memory: MemoryBudget
     private let port = NIOLockedValueBox(0)
     private let stopRequested = NIOLockedValueBox(false)
 
@@ -81,6 +84,7 @@ public final class TorrentManager: Service, Sendable {
         self.savePaths = try SavePathGuard(allowFiles: configuration.allowFiles, discover: configuration.discover)
         self.configuration = configuration
         self.logger = logger
+        self.memory = MemoryBudget(bytes: configuration.memoryBudget)
         self.engine = SwarmEngine(configuration: configuration.swarm, logger: logger)
     }
 
@@ -156,7 +160,7 @@ public final class TorrentManager: Service, Sendable {
         if configuration.filesMode {
             let folder = try savePaths.openFolder(request.savePath)
             do {
-                return try FilesPieceStore(folder: folder, metainfo: metainfo, writable: !request.seedingMode, memoryBudget: configuration.memoryBudget)
+                return try FilesPieceStore(folder: folder, metainfo: metainfo, writable: !request.seedingMode, memory: memory)
             } catch {
                 throw DaemonError(.failedPrecondition, "\(error)")
             }
@@ -171,7 +175,7 @@ public final class TorrentManager: Service, Sendable {
         do {
             return try DevicePieceStore(
                 device: device, map: map, pieceLength: metainfo.pieceLength, writable: !request.seedingMode,
-                memoryBudget: configuration.memoryBudget, engine: request.seedingMode || !isDevice ? .pwrite : configuration.ioEngine)
+                memory: memory, engine: request.seedingMode || !isDevice ? .pwrite : configuration.ioEngine)
         } catch {
             throw DaemonError(.failedPrecondition, "\(error)")
         }

@@ -77,7 +77,7 @@ public struct CloneJob: Sendable {
             do {
                 store = try DevicePieceStore(
                     path: targetPath, map: map, pieceLength: metainfo.pieceLength, writable: true, exclusive: isDevice,
-                    memoryBudget: memoryBudget, hashThreads: tuning.writeThreads, engine: ioEngine, queueDepth: tuning.queueDepth)
+                    memory: MemoryBudget(bytes: memoryBudget), hashThreads: tuning.writeThreads, engine: ioEngine, queueDepth: tuning.queueDepth)
                 if isDevice { try? store.device.setReadAhead(kib: tuning.readAheadKiB) }
             } catch {
                 throw JobError("\(error)")

@@ -36,7 +36,7 @@ struct HostileDaemonTests {
         #expect(result.stderr.contains(code), "\(result.stderr)", sourceLocation: sourceLocation)
         #expect(result.stderr.contains(reason), "\(result.stderr)", sourceLocation: sourceLocation)
         #expect(Date().timeIntervalSince(started) < 10, sourceLocation: sourceLocation)
-        #expect(try daemon.client.check(["version"]).contains("0.1.0"), sourceLocation: sourceLocation)
+        #expect(try daemon.client.check(["version"]).contains(Integration.versionPattern), sourceLocation: sourceLocation)
     }
 
     @Test func deviceModeTouchesOnlyAllowedTargets() throws {
@@ -100,7 +100,7 @@ struct HostileDaemonTests {
         #expect(lstat(socket, &info) == 0)
         #expect(info.st_mode & S_IFMT == S_IFSOCK)
         #expect(info.st_mode & 0o777 == 0o600)
-        #expect(try daemon.client.check(["version"]).contains("0.1.0"))
+        #expect(try daemon.client.check(["version"]).contains(Integration.versionPattern))
         try daemon.client.check(["shutdown"])
     }
 }
