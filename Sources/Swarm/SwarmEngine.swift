@@ -21,6 +21,7 @@ public final class SwarmEngine: Service, Sendable {
     private let knownPeers = NIOLockedValueBox<[SHA1Digest: Set<PeerAddress>]>([:])
     private let selfAddresses = NIOLockedValueBox<Set<PeerAddress>>([])
     private let server = NIOLockedValueBox<(any Channel)?>(nil)
+    private let pendingIncoming = NIOLockedValueBox(PendingIncoming())
     /// The engine-wide upload limit (none by default; `ezio daemon --slow-start` ramps it).
     public let uploadLimiter = UploadLimiter()
 
@@ -48,8 +49,15 @@ public final class SwarmEngine: Service, Sendable {
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 16 << 10, initial: 256 << 10, maximum: 1 << 20))
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 1 << 20, high: 4 << 20))
             .childChannelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture {
+                let address = channel.remoteAddress?.ipAddress ?? "?"
+                guard pendingIncoming.withLockedValue({ $0.open(from: address) }) else {
+                    SwarmMetrics.refusedIncoming.increment()
+                    return channel.close()
+                }
+                let slot = PendingSlot(pending: pendingIncoming, address: address)
+                return channel.eventLoop.makeCompletedFuture {
                     let handler = PeerConnection(session: nil, lookup: { [self] in session(for: $0) }, ourID: configuration.peerID, logger: logger)
+                    handler.pendingSlot = slot
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }

@@ -8,10 +8,13 @@ enum SwarmMetrics {
     static let sentBytes = Counter(label: "ezio_sent_bytes_total")
     /// Peers connected now (after the handshake), all torrents.
     static let peersConnected = Meter(label: "ezio_peers_connected")
+    /// Incoming connections closed at once: too many from that address (or in all) had not
+    /// sent their handshake yet.
+    static let refusedIncoming = Counter(label: "ezio_incoming_refused_total")
 
     /// Creates every metric now, so /metrics lists them at zero before anything happened.
     static let registered: Bool = {
-        _ = (receivedBytes, sentBytes, peersConnected)
+        _ = (receivedBytes, sentBytes, peersConnected, refusedIncoming)
         return true
     }()
 }

@@ -55,7 +55,8 @@ struct SwarmIntegrationTests {
         let port = freePort()
         let seed = try Background(["/usr/bin/python3", Integration.libtorrentPeer, "seed", scratch.file("lt.torrent"), scratch.file("data"), "\(port)"], log: scratch.file("lt.log"))
         try seed.wait(for: "ready")
-        let clone = try Command.run([Integration.ezio, "clone", scratch.file("lt.torrent"), scratch.file("out.img"), "--peer", "127.0.0.1:\(port)", "--seed-idle", "0"], timeout: 120)
+        let clone = try Command.run([Integration.ezio, "clone", scratch.file("lt.torrent"), scratch.file("out.img"), "--peer", "127.0.0.1:\(port)", "--seed-idle", "0",
+                                    "--state-dir", scratch.file("state")], timeout: 120)
         #expect(clone.status == 0, "\(clone.stderr)")
         #expect(firstDifference(scratch.read("out.img"), scratch.read("data/disk.img")) == nil)
     }
@@ -402,7 +403,8 @@ struct SeederLifecycleTests {
         ], log: scratch.file("seed.log"))
         try seed.wait(for: "seeding")
         for n in 1...2 {
-            let clone = try Command.run([Integration.ezio, "clone", scratch.file("d.torrent"), scratch.file("out\(n).img"), "--seed-idle", "1"], timeout: 60)
+            let clone = try Command.run([Integration.ezio, "clone", scratch.file("d.torrent"), scratch.file("out\(n).img"), "--seed-idle", "1",
+                                         "--state-dir", scratch.file("state\(n)")], timeout: 60)
             #expect(clone.status == 0, "\(clone.stderr)")
             #expect(seed.process.isRunning || n == 2, "the seeder must wait for the second client")
         }

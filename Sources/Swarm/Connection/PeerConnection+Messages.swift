@@ -19,6 +19,8 @@ extension PeerConnection {
                 return
             }
         } else {
+            pendingSlot?.release()
+            pendingSlot = nil
             guard let found = lookup(handshake.infoHash) else {
                 close(reason: "unknown info-hash \(handshake.infoHash)")
                 return

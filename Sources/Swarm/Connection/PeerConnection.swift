@@ -78,6 +78,8 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
     var timer: RepeatedTask?
     /// Called when the handshake shows the peer is us, so the address is not dialled again.
     var onSelfConnection: (@Sendable () -> Void)?
+    /// An incoming connection's place among those not yet handshaken (`PendingIncoming`).
+    var pendingSlot: PendingSlot?
 
     /// An outgoing connection for `session`, or (session nil) an incoming one that finds its
     /// session from the handshake.
@@ -169,6 +171,8 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
     }
 
     private func teardown() {
+        pendingSlot?.release()
+        pendingSlot = nil
         timer?.cancel()
         timer = nil
         closed = true
