@@ -36,9 +36,20 @@ struct SavePathGuard: Sendable {
         return String(cString: resolved)
     }
 
-    /// The folder of `-F`: it must exist; it is not followed if it is a symlink.
+    /// The folder of `-F`: it must exist; it is not followed if it is a symlink. When the
+    /// operator named folders with `--allow-files`, it must be one of them or beneath one
+    /// (without any, any folder, as Clonezilla's `btzone` may be anywhere).
     func openFolder(_ path: String) throws(DaemonError) -> OpenedFolder {
         guard path.hasPrefix("/") else { throw DaemonError(.invalidArgument, "save_path \(path) is not an absolute path") }
+        if !allowed.isEmpty {
+            let resolved = Self.resolve(path) ?? path
+            let inside = allowed.contains { folder in
+                resolved == folder.path || resolved.hasPrefix(folder.path == "/" ? "/" : folder.path + "/")
+            }
+            guard inside else {
+                throw DaemonError(.permissionDenied, "save_path \(path) is not beneath a folder allowed with --allow-files (allowed: \(allowed.map(\.path).joined(separator: ", ")))")
+            }
+        }
         do {
             return try OpenedFolder(path: path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path)
         } catch {

@@ -92,6 +92,24 @@ struct HostileDaemonTests {
         try daemon.client.check(["shutdown"])
     }
 
+    /// With -F and --allow-files, a folder outside the named ones is refused (without
+    /// --allow-files any folder is taken, as Clonezilla's btzone may be anywhere).
+    @Test func filesModeStaysInTheAllowedFolders() throws {
+        let setup = try Setup("hostile-daemon-fa")
+        let scratch = setup.scratch
+        let extent = "victim.bin/" + String(repeating: "0", count: 32)
+        for folder in ["btzone/sda1", "elsewhere"] {
+            try FileManager.default.createDirectory(atPath: scratch.file("\(folder)/victim.bin"), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: scratch.file("src/victim.bin"), toPath: scratch.file("\(folder)/" + extent))
+        }
+        let daemon = try Daemon(scratch: scratch, name: "daemon-fa", extra: ["-F"], allowFiles: [scratch.file("btzone")])
+        try expectRefused(daemon, ["add", setup.torrent, scratch.file("elsewhere"), "--seed"], code: "PERMISSION_DENIED", reason: "not beneath a folder allowed")
+        try expectRefused(daemon, ["add", setup.torrent, scratch.file("btzone/../elsewhere")], code: "PERMISSION_DENIED", reason: "not beneath a folder allowed")
+        #expect(setup.secretUnchanged)
+        #expect(try daemon.client.check(["add", setup.torrent, scratch.file("btzone/sda1"), "--seed"]).contains("true"))
+        try daemon.client.check(["shutdown"])
+    }
+
     @Test func unixSocketIsRootsOnly() throws {
         let scratch = ScratchFolder("hostile-daemon-unix")
         let socket = scratch.file("ezio.sock")
