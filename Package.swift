@@ -47,6 +47,9 @@ let package = Package(
             dependencies: [
                 "Torrent", "CLinux", "CURing",
                 .product(name: "Logging", package: "swift-log"),
+                // Locks TSan can see (pthread): Synchronization.Mutex's futex path is invisible
+                // to it, so every contended Mutex was reported as a race.
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
@@ -138,11 +141,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "BlockIOTests", dependencies: ["BlockIO", "Torrent", "TestSupport"]),
+        .testTarget(
+            name: "BlockIOTests",
+            dependencies: ["BlockIO", "Torrent", "TestSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
+        ),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "TestSupport"]),
         .testTarget(
             name: "ApplianceTests",
-            dependencies: ["Appliance", "Torrent", "BlockIO", "TestSupport", "Swarm", "PeerProtocol", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "Appliance", "Torrent", "BlockIO", "TestSupport", "Swarm", "PeerProtocol",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
         ),
         // Runs the built `ezio` binary against real tools: loop devices, partclone, python3-libtorrent.
         .testTarget(name: "IntegrationTests", dependencies: ["ezio", "ezio-boot", "Torrent", "TestSupport"]),

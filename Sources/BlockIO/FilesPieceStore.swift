@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Dispatch
-import Synchronization
+import NIOConcurrencyHelpers
 import Torrent
 
 /// The piece store over a torrent's files under a directory, as any BitTorrent client keeps
@@ -116,7 +116,7 @@ public final class FilesPieceStore: PieceStore {
     /// Hashes the pieces in `wanted` (all when nil) from the files, on the hashing threads;
     /// true where a piece matches. A piece that cannot be read counts as missing.
     public func verify(expected: [SHA1Digest], only wanted: [Bool]? = nil) -> [Bool] {
-        let results = Mutex(Array(repeating: false, count: expected.count))
+        let results = NIOLockedValueBox(Array(repeating: false, count: expected.count))
         let group = DispatchGroup()
         for index in expected.indices where wanted?[index] ?? true {
             group.enter()
@@ -128,12 +128,12 @@ public final class FilesPieceStore: PieceStore {
                 guard (try? read(piece: index, offset: 0, into: memory)) != nil else { return }
                 StoreMetrics.hashedBytes.increment(by: length)
                 if SHA1Digest.hash(UnsafeRawBufferPointer(memory)) == expected[index] {
-                    results.withLock { $0[index] = true }
+                    results.withLockedValue { $0[index] = true }
                 }
             }
         }
         group.wait()
-        return results.withLock { $0 }
+        return results.withLockedValue { $0 }
     }
 
     public func flush() throws(StoreError) {

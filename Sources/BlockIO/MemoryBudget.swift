@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Bytes of piece buffers that every store of a process may hold at once: EZIO's
 /// `--cache-size` is one budget for the daemon, however many torrents it runs (Clonezilla
@@ -7,7 +7,7 @@ import Synchronization
 public final class MemoryBudget: Sendable {
     /// The budget in bytes.
     public let bytes: Int
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     private struct State {
         var reserved = 0
@@ -28,14 +28,14 @@ public final class MemoryBudget: Sendable {
     deinit { StoreMetrics.memoryBudget.decrement(by: Double(bytes)) }
 
     /// Bytes now held by the pools (in use or idle).
-    public var reservedBytes: Int { state.withLock { $0.reserved } }
+    public var reservedBytes: Int { state.withLockedValue { $0.reserved } }
 
     func register(_ pool: PieceBufferPool) {
-        state.withLock { $0.pools[ObjectIdentifier(pool)] = WeakPool(pool: pool) }
+        state.withLockedValue { $0.pools[ObjectIdentifier(pool)] = WeakPool(pool: pool) }
     }
 
     func unregister(_ pool: PieceBufferPool) {
-        _ = state.withLock { $0.pools.removeValue(forKey: ObjectIdentifier(pool)) }
+        _ = state.withLockedValue { $0.pools.removeValue(forKey: ObjectIdentifier(pool)) }
     }
 
     /// Takes `count` bytes for `pool`, which holds `held` bytes already. A pool that holds
@@ -44,7 +44,7 @@ public final class MemoryBudget: Sendable {
     /// are freed and the reservation is tried once more.
     func reserve(_ count: Int, for pool: PieceBufferPool, holding held: Int) -> Bool {
         if tryReserve(count, holding: held) { return true }
-        let others = state.withLock { state in
+        let others = state.withLockedValue { state in
             state.pools.values.compactMap(\.pool).filter { $0 !== pool }
         }
         // Outside the lock: a pool frees under its own lock and releases into this one.
@@ -53,7 +53,7 @@ public final class MemoryBudget: Sendable {
     }
 
     private func tryReserve(_ count: Int, holding held: Int) -> Bool {
-        state.withLock { state in
+        state.withLockedValue { state in
             guard state.reserved + count <= bytes || held == 0 else { return false }
             state.reserved += count
             return true
@@ -62,6 +62,6 @@ public final class MemoryBudget: Sendable {
 
     /// Gives back `count` bytes.
     func release(_ count: Int) {
-        state.withLock { $0.reserved -= count }
+        state.withLockedValue { $0.reserved -= count }
     }
 }

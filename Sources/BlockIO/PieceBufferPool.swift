@@ -1,18 +1,16 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
+import NIOConcurrencyHelpers
 import Torrent
 
 /// Page-aligned piece buffers under a memory budget, reused: a fresh 16 MiB allocation costs
 /// 4,096 page faults and page clears on first touch, which profiling showed as a fifth of a
 /// clone's CPU time. One per store; the stores of a daemon share one `MemoryBudget`.
 public final class PieceBufferPool: Sendable {
-    private struct Pool: ~Copyable {
+    private struct Pool {
         var idle: [Memory] = []
         var inUse = 0
-
-        deinit { for memory in idle { free(memory.pointer) } }
     }
 
     /// A buffer's address, passed between threads under the pool's lock.
@@ -25,7 +23,7 @@ public final class PieceBufferPool: Sendable {
     /// The budget this pool draws from (its own unless shared).
     public let memory: MemoryBudget
     private let label: String
-    private let pool = Mutex(Pool())
+    private let pool = NIOLockedValueBox(Pool())
 
     /// A pool of `bufferSize` buffers drawing on `memory`; `label` names the store in
     /// allocation errors.
@@ -43,21 +41,22 @@ public final class PieceBufferPool: Sendable {
 
     deinit {
         memory.unregister(self)
-        // The idle buffers are freed with `pool`, right after this.
-        memory.release(pool.withLock { $0.idle.count } * bufferSize)
+        let idle = pool.withLockedValue { $0.idle }
+        for buffer in idle { free(buffer.pointer) }
+        memory.release(idle.count * bufferSize)
     }
 
     /// Bytes of buffers allowed in use at once by this pool (at least one buffer).
     public var budget: Int { max(memory.bytes, bufferSize) }
 
     /// Bytes of buffers now in use (idle buffers waiting for reuse not counted).
-    public var bytesInFlight: Int { pool.withLock { $0.inUse } * bufferSize }
+    public var bytesInFlight: Int { pool.withLockedValue { $0.inUse } * bufferSize }
 
     /// A buffer for piece `index` of `length` bytes, or nil when the budget is spent.
     public func open(_ index: Int, length: Int) -> PieceBuffer? {
         let limit = max(1, memory.bytes / bufferSize)
         enum Grant { case reused(Memory), fresh(held: Int) }
-        let grant: Grant? = pool.withLock { pool in
+        let grant: Grant? = pool.withLockedValue { pool in
             guard pool.inUse < limit else { return nil }
             pool.inUse += 1
             if let memory = pool.idle.popLast() { return .reused(memory) }
@@ -70,12 +69,12 @@ public final class PieceBufferPool: Sendable {
             pointer = memory.pointer
         case .fresh(let held):
             guard memory.reserve(bufferSize, for: self, holding: held) else {
-                pool.withLock { $0.inUse -= 1 }
+                pool.withLockedValue { $0.inUse -= 1 }
                 return nil
             }
             guard let allocated = try? Sys.alignedAllocate(label, alignment: AlignedBuffer.alignment, size: bufferSize) else {
                 memory.release(bufferSize)
-                pool.withLock { $0.inUse -= 1 }
+                pool.withLockedValue { $0.inUse -= 1 }
                 return nil
             }
             pointer = allocated
@@ -90,7 +89,7 @@ public final class PieceBufferPool: Sendable {
                 return
             }
             let buffer = Memory(pointer: pointer)
-            self.pool.withLock { pool in
+            self.pool.withLockedValue { pool in
                 pool.inUse -= 1
                 pool.idle.append(buffer)
             }
@@ -100,7 +99,7 @@ public final class PieceBufferPool: Sendable {
     /// Frees the idle buffers, giving their bytes back to the budget: another pool that
     /// shares it needs them.
     func freeIdle() {
-        let idle = pool.withLock { pool in
+        let idle = pool.withLockedValue { pool in
             defer { pool.idle.removeAll() }
             return pool.idle
         }

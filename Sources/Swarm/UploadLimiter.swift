@@ -1,5 +1,5 @@
 import NIOCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// An engine-wide limit on payload sent, as a token bucket refilled continuously; shared by
 /// every connection. A rate of zero means no limit (the default).
@@ -10,16 +10,16 @@ public final class UploadLimiter: Sendable {
         var refilledAt = NIODeadline.now()
     }
 
-    private let bucket = Mutex(Bucket())
+    private let bucket = NIOLockedValueBox(Bucket())
 
     /// A limiter without a limit.
     public init() {}
 
     /// Bytes per second allowed, 0 for none. Changing it takes effect at the next send.
     public var bytesPerSecond: Int64 {
-        get { bucket.withLock { $0.bytesPerSecond } }
+        get { bucket.withLockedValue { $0.bytesPerSecond } }
         set {
-            bucket.withLock { bucket in
+            bucket.withLockedValue { bucket in
                 bucket.bytesPerSecond = max(0, newValue)
                 // A burst of at most a tenth of a second: a new limit holds at once.
                 bucket.tokens = min(bucket.tokens, Double(bucket.bytesPerSecond) / 10)
@@ -31,7 +31,7 @@ public final class UploadLimiter: Sendable {
     /// Takes `bytes` from the bucket, or tells how long to wait before asking again. A send
     /// larger than the bucket may go once the bucket is full, so it does not wait forever.
     public func take(_ bytes: Int, now: NIODeadline = .now()) -> TimeAmount? {
-        bucket.withLock { bucket in
+        bucket.withLockedValue { bucket in
             guard bucket.bytesPerSecond > 0 else { return nil }
             let rate = Double(bucket.bytesPerSecond)
             let capacity = max(rate / 10, Double(bytes))

@@ -1,7 +1,7 @@
 @testable import Appliance
 import Foundation
 import Glibc
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 struct SubprocessTests {
@@ -38,7 +38,7 @@ struct SubprocessTests {
     /// ends as soon as its own program does, while slow ones start all around it.
     @Test func concurrentRunsDoNotHoldEachOthersPipes() throws {
         // Plain threads: the runs block, and the cooperative pool may be busy with other tests.
-        let slowest = Mutex<Duration>(.zero)
+        let slowest = NIOLockedValueBox<Duration>(.zero)
         let group = DispatchGroup()
         func thread(_ body: @escaping @Sendable () -> Void) {
             group.enter()
@@ -54,11 +54,11 @@ struct SubprocessTests {
                     let started = ContinuousClock.now
                     _ = try? Subprocess.run(["true"])
                     let took = ContinuousClock.now - started
-                    slowest.withLock { $0 = max($0, took) }
+                    slowest.withLockedValue { $0 = max($0, took) }
                 }
             }
         }
         group.wait()
-        #expect(slowest.withLock { $0 } < .milliseconds(1500), "a quick run waited for a slow one")
+        #expect(slowest.withLockedValue { $0 } < .milliseconds(1500), "a quick run waited for a slow one")
     }
 }

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 import TestSupport
 import Torrent
@@ -19,7 +19,7 @@ import Torrent
         let layout = store.layout
         #expect(layout.pieceCount == 4)
 
-        let results = Mutex<[PieceCommit]>([])
+        let results = NIOLockedValueBox<[PieceCommit]>([])
         let done = Semaphore()
         for index in 0..<layout.pieceCount {
             let piece = try #require(store.openPiece(index))
@@ -29,13 +29,13 @@ import Torrent
             if index == 2 { data[5] ^= 1 }   // corrupt: must not be written
             data.withUnsafeBytes { #expect(piece.store($0, at: 0)) }
             store.commit(piece, expected: expected) { result in
-                results.withLock { $0.append(result) }
+                results.withLockedValue { $0.append(result) }
                 done.signal()
             }
         }
         for _ in 0..<layout.pieceCount { done.wait() }
         try store.flush()
-        let outcomes = results.withLock { $0 }
+        let outcomes = results.withLockedValue { $0 }
         #expect(Set(outcomes) == [.stored(piece: 0), .stored(piece: 1), .hashMismatch(piece: 2), .stored(piece: 3)])
         #expect(store.bytesInFlight == 0)
 
@@ -89,14 +89,14 @@ import Torrent
         let piece = try #require(store.openPiece(0))
         let data = patternBytes(262_144, seed: 1)
         data.withUnsafeBytes { _ = piece.store($0, at: 0) }
-        let result = Mutex<PieceCommit?>(nil)
+        let result = NIOLockedValueBox<PieceCommit?>(nil)
         let done = Semaphore()
         store.commit(piece, expected: SHA1Digest.hash(data)) { outcome in
-            result.withLock { $0 = outcome }
+            result.withLockedValue { $0 = outcome }
             done.signal()
         }
         done.wait()
-        let outcome = try #require(result.withLock { $0 })
+        let outcome = try #require(result.withLockedValue { $0 })
         guard case .failed(0, let error) = outcome else {
             Issue.record("expected a failure, got \(outcome)")
             return
@@ -108,13 +108,13 @@ import Torrent
 
 /// A counting semaphore for waiting on worker-thread callbacks in tests.
 final class Semaphore: Sendable {
-    private let count = Mutex(0)
+    private let count = NIOLockedValueBox(0)
 
-    func signal() { count.withLock { $0 += 1 } }
+    func signal() { count.withLockedValue { $0 += 1 } }
 
     func wait() {
         while true {
-            let taken = count.withLock { value -> Bool in
+            let taken = count.withLockedValue { value -> Bool in
                 guard value > 0 else { return false }
                 value -= 1
                 return true

@@ -59,10 +59,10 @@ import Torrent
     }
 }
 
-import Synchronization
+import NIOConcurrencyHelpers
 
 private final class ProgressTotal: Sendable {
-    private let total = Mutex(0)
-    func add(_ bytes: Int) { total.withLock { $0 += bytes } }
-    var value: Int { total.withLock { $0 } }
+    private let total = NIOLockedValueBox(0)
+    func add(_ bytes: Int) { total.withLockedValue { $0 += bytes } }
+    var value: Int { total.withLockedValue { $0 } }
 }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A progress bar on standard error, drawn only when standard error is a terminal and at
 /// most ten times a second; safe to advance from any thread.
@@ -15,7 +15,7 @@ public final class ProgressBar: Sendable {
     private let total: Int64
     private let enabled: Bool
     private let start: Double
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     /// Creates a bar for `total` bytes; silent unless standard error is a terminal.
     public init(label: String, total: Int64, enabled: Bool = isatty(STDERR_FILENO) == 1) {
@@ -28,7 +28,7 @@ public final class ProgressBar: Sendable {
     /// Records `bytes` more done.
     public func advance(by bytes: Int) {
         guard enabled else { return }
-        let line: String? = state.withLock { state in
+        let line: String? = state.withLockedValue { state in
             state.done += Int64(bytes)
             let now = Self.now()
             guard now - state.lastDraw >= 0.1 || state.done >= total else { return nil }
@@ -46,7 +46,7 @@ public final class ProgressBar: Sendable {
     /// Ends the bar's line.
     public func finish() {
         guard enabled else { return }
-        let line = state.withLock { render(done: $0.done, now: Self.now()) }
+        let line = state.withLockedValue { render(done: $0.done, now: Self.now()) }
         StandardError.write("\r" + line + "\n")
     }
 

@@ -3,9 +3,9 @@ import Glibc
 #endif
 import BlockIO
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
 import Swarm
-import Synchronization
 
 /// `serve --pxe` (proxy DHCP and TFTP) or `serve --tftp` (TFTP only): dnsmasq as a child that
 /// ezio configures, starts, supervises (restarted if it dies) and stops with the service group.
@@ -106,16 +106,16 @@ public final class PXEServer: Service, Sendable {
 /// One run of dnsmasq: its output read on a thread of its own, parsed into events.
 final class DnsmasqProcess: Sendable {
     let child: Subprocess.Child
-    private let log: Mutex<DnsmasqLog>
+    private let log: NIOLockedValueBox<DnsmasqLog>
     private let exit: AsyncStream<Int32>
 
     private init(child: Subprocess.Child, log: DnsmasqLog, exit: AsyncStream<Int32>) {
         self.child = child
-        self.log = Mutex(log)
+        self.log = NIOLockedValueBox(log)
         self.exit = exit
     }
 
-    var lastNotice: String? { log.withLock { $0.lastNotice } }
+    var lastNotice: String? { log.withLockedValue { $0.lastNotice } }
 
     /// Starts dnsmasq and waits until it says it runs; if it exits first (a port taken, a bad
     /// option), the error is its own last line.
@@ -125,7 +125,7 @@ final class DnsmasqProcess: Sendable {
         let process = DnsmasqProcess(child: child, log: DnsmasqLog(tftpRoot: tftpRoot), exit: stream)
         WorkerThreads.detach {
             let status = child.readLines { line in
-                let event = process.log.withLock { $0.consume(line) }
+                let event = process.log.withLockedValue { $0.consume(line) }
                 logger.trace("dnsmasq", metadata: ["line": "\(String(line.prefix(300)).filter { $0.isASCII && !$0.isNewline && $0 != "\u{1b}" })"])
                 if let event { onEvent(event) }
             }
@@ -134,7 +134,7 @@ final class DnsmasqProcess: Sendable {
         }
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
-            if process.log.withLock({ $0.started }) { return process }
+            if process.log.withLockedValue({ $0.started }) { return process }
             if child.hasExited { break }
             try? await Task.sleep(for: .milliseconds(50))
         }

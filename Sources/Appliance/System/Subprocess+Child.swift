@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
+import NIOConcurrencyHelpers
 
 extension Subprocess {
     /// A helper program that runs alongside ezio (dnsmasq for `serve --pxe`): started, its
@@ -15,7 +15,7 @@ extension Subprocess {
         /// Read end of its standard output and standard error, merged.
         private let output: Int32
         /// The exit status once reaped (as `Subprocess.Result.status`).
-        private let reaped = Mutex<Int32?>(nil)
+        private let reaped = NIOLockedValueBox<Int32?>(nil)
 
         private init(pid: pid_t, program: String, output: Int32) {
             self.pid = pid
@@ -27,16 +27,17 @@ extension Subprocess {
         /// no descriptor of ours beyond 0-2) with standard output and error into one pipe.
         static func start(_ arguments: [String]) throws(JobError) -> Child {
             guard let program = Subprocess.locate(arguments[0]) else { throw JobError("\(arguments[0]) is not installed") }
-            return try launching.withLock { _ throws(JobError) in
-                let pipe = try makePipe(program)
-                defer { close(pipe.write) }
-                do throws(JobError) {
-                    let pid = try spawn(program, arguments: arguments, stdout: pipe.write, stderr: pipe.write)
-                    return Child(pid: pid, program: program, output: pipe.read)
-                } catch {
-                    close(pipe.read)
-                    throw error
-                }
+            // (lock and unlock, not withLock: NIOLock's closure form has no typed throws.)
+            launching.lock()
+            defer { launching.unlock() }
+            let pipe = try makePipe(program)
+            defer { close(pipe.write) }
+            do throws(JobError) {
+                let pid = try spawn(program, arguments: arguments, stdout: pipe.write, stderr: pipe.write)
+                return Child(pid: pid, program: program, output: pipe.read)
+            } catch {
+                close(pipe.read)
+                throw error
             }
         }
 
@@ -68,7 +69,7 @@ extension Subprocess {
         /// Waits until the program has exited; its status (128 + signal when killed).
         func waitForExit() -> Int32 {
             while true {
-                let done: Int32? = reaped.withLock { status in
+                let done: Int32? = reaped.withLockedValue { status in
                     if let status { return status }
                     var raw: Int32 = 0
                     let result = waitpid(pid, &raw, WNOHANG)
@@ -86,7 +87,7 @@ extension Subprocess {
 
         /// Sends `signal` unless the program has already been reaped.
         func send(_ signal: Int32) {
-            reaped.withLock { status in
+            reaped.withLockedValue { status in
                 if status == nil { kill(pid, signal) }
             }
         }
@@ -96,13 +97,13 @@ extension Subprocess {
             send(SIGTERM)
             let deadline = ContinuousClock.now + grace
             while ContinuousClock.now < deadline {
-                if reaped.withLock({ $0 }) != nil { return }
+                if reaped.withLockedValue({ $0 }) != nil { return }
                 usleep(20_000)
             }
             send(SIGKILL)
         }
 
         /// Whether it has been reaped.
-        var hasExited: Bool { reaped.withLock { $0 } != nil }
+        var hasExited: Bool { reaped.withLockedValue { $0 } != nil }
     }
 }

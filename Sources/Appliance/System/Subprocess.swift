@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import CLinux
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Runs a helper program (partclone, losetup) to the end: standard output captured, standard
 /// error kept for the error message. posix_spawn, not Foundation's Process: the boot image's
@@ -20,30 +20,7 @@ enum Subprocess {
     /// or 128 plus the signal that ended it.
     static func run(_ arguments: [String]) throws(JobError) -> Result {
         guard let program = locate(arguments[0]) else { throw JobError("\(arguments[0]) is not installed") }
-        let (pid, output, errors) = try launching.withLock { _ throws(JobError) in
-            // Under one lock: a pipe made for one program must not leak into another that a
-            // concurrent call starts before this one's ends are marked close-on-exec.
-            let output = try makePipe(program)
-            let errors: (read: Int32, write: Int32)
-            do throws(JobError) {
-                errors = try makePipe(program)
-            } catch {
-                close(output.read)
-                close(output.write)
-                throw error
-            }
-            defer {
-                close(output.write)
-                close(errors.write)
-            }
-            do throws(JobError) {
-                return (try spawn(program, arguments: arguments, stdout: output.write, stderr: errors.write), output.read, errors.read)
-            } catch {
-                close(output.read)
-                close(errors.read)
-                throw error
-            }
-        }
+        let (pid, output, errors) = try launch(program, arguments)
         // Read both to the end before waiting, so a chatty program cannot fill a pipe and stall.
         let (outputBytes, errorBytes) = drain(output, errors)
         var status: Int32 = 0
@@ -54,7 +31,35 @@ enum Subprocess {
         return Result(status: exitCode, stdout: String(decoding: outputBytes, as: UTF8.self), stderr: String(decoding: errorBytes, as: UTF8.self))
     }
 
-    static let launching = Mutex(())
+    static let launching = NIOLock()
+
+    /// Makes the pipes and spawns `program`, under `launching`: a pipe made for one program
+    /// must not leak into another that a concurrent call starts before this one's ends are
+    /// marked close-on-exec. (lock and unlock: NIOLock's closure form has no typed throws.)
+    private static func launch(_ program: String, _ arguments: [String]) throws(JobError) -> (pid: pid_t, output: Int32, errors: Int32) {
+        launching.lock()
+        defer { launching.unlock() }
+        let output = try makePipe(program)
+        let errors: (read: Int32, write: Int32)
+        do throws(JobError) {
+            errors = try makePipe(program)
+        } catch {
+            close(output.read)
+            close(output.write)
+            throw error
+        }
+        defer {
+            close(output.write)
+            close(errors.write)
+        }
+        do throws(JobError) {
+            return (try spawn(program, arguments: arguments, stdout: output.write, stderr: errors.write), output.read, errors.read)
+        } catch {
+            close(output.read)
+            close(errors.read)
+            throw error
+        }
+    }
 
     static func makePipe(_ program: String) throws(JobError) -> (read: Int32, write: Int32) {
         var ends: [Int32] = [-1, -1]
