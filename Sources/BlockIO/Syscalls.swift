@@ -172,6 +172,11 @@ enum Sys {
         }
         return pointer
     }
+
+    /// Nice 19 and the idle I/O class for the calling thread (best effort: false when the
+    /// kernel refused either).
+    @discardableResult
+    static func lowerThreadPriority() -> Bool { ezio_lower_thread_priority() == 0 }
 }
 
 import CURing

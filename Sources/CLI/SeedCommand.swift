@@ -52,7 +52,7 @@ public struct SeedCommand: AsyncParsableCommand {
         job.untilComplete = untilComplete
         job.trustIP = trustIP
         job.metrics = MetricsSetup.export(metrics.metrics)
-        try await job.run(logger: LogSetup.logger) { total in ProgressBar(label: "checking", total: total) }
+        try await job.run(logger: LogSetup.logger)
     }
 }
 

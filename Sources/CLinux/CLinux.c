@@ -46,3 +46,16 @@ int ezio_tune_malloc(int mmap_threshold, int trim_threshold) {
 int ezio_spawn_close_from(posix_spawn_file_actions_t *actions, int from) {
     return posix_spawn_file_actions_addclosefrom_np(actions, from);
 }
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
+// The calling thread only: nice 19 and the idle I/O class, so a background check of a
+// seeder's source takes the disk and the CPU only when serving does not want them.
+// (glibc has no ioprio_set wrapper; syscall is variadic.)
+int ezio_lower_thread_priority(void) {
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    int nice = setpriority(PRIO_PROCESS, (id_t)tid, 19);
+    int io = (int)syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, tid, 3 << 13 /* IOPRIO_CLASS_IDLE */);
+    return nice == 0 && io == 0 ? 0 : -1;
+}

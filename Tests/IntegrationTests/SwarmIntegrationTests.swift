@@ -169,11 +169,14 @@ struct CorruptPeerTests {
         try flipByte(of: scratch.file("source.img"), at: (2 << 20) + 5)
         let port = freePort()
         let seed = try Background([Integration.ezio, "seed", scratch.file("s.torrent"), scratch.file("source.img"), "--port", "\(port)"], log: scratch.file("seed.log"))
+        // It serves at once; the background check finds the bad piece and reports it.
         try seed.wait(for: "seeding")
-        #expect(seed.output.contains("source does not match the torrent: these pieces will not be served"))
-        #expect(seed.output.contains("pieces=3/4"))
+        try seed.wait(for: "source checked")
+        #expect(seed.output.contains("piece=2 [BlockIO] source piece does not match the torrent: it is never served"))
+        #expect(seed.output.contains("bad_pieces=1"))
         // A clone gets the three good pieces and never the bad one: it cannot finish.
-        let clone = try Command.run([Integration.ezio, "clone", scratch.file("s.torrent"), scratch.file("out.img"), "--peer", "127.0.0.1:\(port)", "--json-progress"], timeout: 6)
+        let clone = try Command.run([Integration.ezio, "clone", scratch.file("s.torrent"), scratch.file("out.img"), "--peer", "127.0.0.1:\(port)",
+                                     "--json-progress", "--state-dir", scratch.file("state")], timeout: 6)
         #expect(clone.timedOut)
         #expect(clone.stdout.contains("\"progress\":0.75"))
         #expect(!clone.stdout.contains("\"state\":\"seeding\""))

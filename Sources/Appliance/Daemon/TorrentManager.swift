@@ -137,7 +137,9 @@ public final class TorrentManager: Service, Sendable {
         // A caller may ask for fewer sockets than the operator allowed, never more.
         if request.maxConnections > 0 { settings.maxConnections = min(request.maxConnections, configuration.swarm.maxConnections) }
         if request.sequential { settings.order = .sequential }
-        let store = try openStore(metainfo, request: request)
+        let opened = try openStore(metainfo, request: request)
+        // A seed serves at once; each piece is hashed before it is first sent (EZIO skips the check).
+        let store: any PieceStore = request.seedingMode ? CheckedSource(opened, hashes: metainfo.pieceHashes, logger: logger) : opened
         let record = ResumeRecord(directory: configuration.stateDirectory, infoHash: metainfo.infoHash, target: request.savePath)
         let torrent = DaemonTorrent(metainfo: metainfo, savePath: request.savePath, seeding: request.seedingMode, settings: settings, store: store, record: record)
         let inserted = torrents.withLockedValue { torrents in
@@ -186,8 +188,15 @@ public final class TorrentManager: Service, Sendable {
     private func check(_ torrent: DaemonTorrent) async {
         let metainfo = torrent.metainfo
         let wanted: [Bool]?
-        if torrent.seeding {
-            wanted = Array(repeating: true, count: metainfo.pieceCount)
+        if let source = torrent.store as? CheckedSource {
+            // Served at once: pieces are checked as they are first asked for, and all of them
+            // in the background at the lowest priority.
+            wanted = nil
+            source.checkInBackground { [logger] bad in
+                logger.log(level: bad.isEmpty ? .info : .error, "source checked", metadata: [
+                    "save_path": "\(torrent.savePath)", "pieces": "\(metainfo.pieceCount)", "bad_pieces": "\(bad.count)", "first": "\(bad.prefix(20))",
+                ])
+            }
         } else {
             wanted = torrent.record.load(pieceCount: metainfo.pieceCount).map { recorded in (0..<metainfo.pieceCount).map { recorded[$0] } }
         }
@@ -205,18 +214,7 @@ public final class TorrentManager: Service, Sendable {
                 return
             }
         }
-        if torrent.seeding {
-            let good = have?.setCount ?? 0
-            guard good > 0 else {
-                fail(torrent, "\(torrent.savePath): no piece matches the torrent; nothing to serve")
-                return
-            }
-            if good < metainfo.pieceCount {
-                logger.error("source does not match the torrent: these pieces will not be served", metadata: [
-                    "save_path": "\(torrent.savePath)", "bad_pieces": "\(metainfo.pieceCount - good)",
-                ])
-            }
-        }
+        if torrent.seeding { have = Bitfield(count: metainfo.pieceCount, allSet: true) }
         let session = engine.addTorrent(metainfo, store: torrent.store, have: have, configuration: torrent.settings)
         let paused = torrent.state.withLockedValue { state in
             state.phase = .running(session)
@@ -318,6 +316,7 @@ public final class TorrentManager: Service, Sendable {
         let torrents = all()
         for torrent in torrents { torrent.state.withLockedValue { $0.task?.cancel() } }
         for torrent in torrents { await torrent.state.withLockedValue({ $0.task })?.value }
+        for torrent in torrents { (torrent.store as? CheckedSource)?.stopBackgroundCheck() }
         saveRecords()
         for torrent in torrents where !torrent.seeding {
             do {

@@ -5,8 +5,9 @@ import ServiceLifecycle
 import Swarm
 import Torrent
 
-/// `ezio seed`: checks the source against the torrent (unless trusted), then serves it to
-/// peers until stopped; optionally runs the tracker in the same process.
+/// `ezio seed`: serves the source to peers at once, each piece checked against the torrent
+/// before it is first sent (unless trusted), until stopped; optionally runs the tracker in
+/// the same process.
 public struct SeedJob: Sendable {
     /// The torrent file.
     public var torrentPath: String
@@ -18,8 +19,6 @@ public struct SeedJob: Sendable {
     public var trackerListen: PeerAddress?
     /// Skip the check of the source.
     public var trustSource = false
-    /// Hashing threads for the check.
-    public var threads = WorkerThreads.coreCount
     /// Exit once this many distinct clients reported completion to the embedded tracker and
     /// none is still downloading.
     public var untilComplete: Int?
@@ -36,33 +35,24 @@ public struct SeedJob: Sendable {
         self.swarm.listenPort = 6881
     }
 
-    /// Pieces of the source that match the torrent: all of them when trusted.
-    func checkSource(_ metainfo: Metainfo, map: ExtentMap, logger: Logger, progress: (@Sendable (Int64) -> ProgressBar)?) throws(JobError) -> Bitfield {
-        var have = Bitfield(count: metainfo.pieceCount, allSet: trustSource)
-        guard !trustSource else { return have }
-        let outcomes = try PieceHasher(path: sourcePath, map: map, pieceLength: metainfo.pieceLength, threadCount: threads)
-            .run("checking source", logger: logger, progress: progress)
-        var bad: [Int] = []
-        for (index, outcome) in outcomes.enumerated() {
-            if case .digest(let digest) = outcome, digest == metainfo.pieceHashes[index] {
-                have[index] = true
-            } else {
-                bad.append(index)
+    /// The source, served at once: each piece is hashed before it is first sent, and every
+    /// piece in the background at the lowest priority (none when trusted). A piece that does
+    /// not match is never served and is logged.
+    static func checkedSource(_ store: any PieceStore, metainfo: Metainfo, trusted: Bool, logger: Logger) -> CheckedSource {
+        let source = CheckedSource(store, hashes: metainfo.pieceHashes, trusted: trusted, logger: logger)
+        if !trusted {
+            source.checkInBackground { bad in
+                logger.log(level: bad.isEmpty ? .info : .error, "source checked", metadata: [
+                    "pieces": "\(metainfo.pieceCount)", "bad_pieces": "\(bad.count)", "first": "\(bad.prefix(20))",
+                ])
             }
         }
-        if !bad.isEmpty {
-            logger.error("source does not match the torrent: these pieces will not be served", metadata: [
-                "bad_pieces": "\(bad.count)", "first": "\(bad.prefix(20))",
-            ])
-        }
-        guard have.setCount > 0 else { throw JobError("\(sourcePath): no piece matches the torrent; nothing to serve") }
-        return have
+        return source
     }
 
-    /// Checks, then seeds until SIGINT or SIGTERM.
-    public func run(logger: Logger, progress: (@Sendable (Int64) -> ProgressBar)? = nil) async throws {
+    /// Seeds until SIGINT or SIGTERM.
+    public func run(logger: Logger) async throws {
         let (metainfo, map) = try TorrentFile.loadWithLayout(torrentPath)
-        let have = try checkSource(metainfo, map: map, logger: logger, progress: progress)
         let store: DevicePieceStore
         do {
             store = try DevicePieceStore(path: sourcePath, map: map, pieceLength: metainfo.pieceLength, writable: false)
@@ -72,13 +62,15 @@ public struct SeedJob: Sendable {
         if untilComplete != nil, trackerListen == nil {
             throw JobError("--until-complete needs --tracker-listen: completions are counted by the embedded tracker")
         }
+        let source = Self.checkedSource(store, metainfo: metainfo, trusted: trustSource, logger: logger)
+        defer { source.stopBackgroundCheck() }
         let engine = SwarmEngine(configuration: swarm, logger: logger)
         try await engine.withThreads {
-            try await seed(metainfo, have: have, store: store, engine: engine, logger: logger)
+            try await seed(metainfo, have: Bitfield(count: metainfo.pieceCount, allSet: true), store: source, engine: engine, logger: logger)
         }
     }
 
-    private func seed(_ metainfo: Metainfo, have: Bitfield, store: DevicePieceStore, engine: SwarmEngine, logger: Logger) async throws {
+    private func seed(_ metainfo: Metainfo, have: Bitfield, store: any PieceStore, engine: SwarmEngine, logger: Logger) async throws {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: engine)]
         services += metrics?.services(group: engine.group, logger: logger) ?? []
         var trackers = metainfo.trackers

@@ -139,8 +139,12 @@ public struct ServeJob: Sendable {
         } catch {
             throw JobError("\(error)")
         }
+        // A torrent given with --torrent is checked piece by piece as it is served (and in the
+        // background); one made here was hashed from this source a moment ago.
+        let source = SeedJob.checkedSource(store, metainfo: metainfo, trusted: torrentPath == nil, logger: logger)
+        defer { source.stopBackgroundCheck() }
         let port = try await engine.start()
-        let session = engine.addTorrent(metainfo, store: store, have: have)
+        let session = engine.addTorrent(metainfo, store: source, have: have)
         let board = ClientBoard(totalBytes: metainfo.totalLength, pieceLength: metainfo.pieceLength, pieceCount: metainfo.pieceCount)
         routes.board.withLockedValue { $0 = board }
         let console = ServeConsole(
@@ -178,10 +182,7 @@ public struct ServeJob: Sendable {
         let bar: (@Sendable (Int64) -> ProgressBar)? = json ? nil : { @Sendable total in ProgressBar(label: "hashing", total: total) }
         if let torrentPath {
             let (metainfo, map) = try TorrentFile.loadWithLayout(torrentPath)
-            var seed = SeedJob(torrentPath: torrentPath, sourcePath: source)
-            seed.trustSource = false
-            let have = try seed.checkSource(metainfo, map: map, logger: logger, progress: bar)
-            return (metainfo, map, have)
+            return (metainfo, map, Bitfield(count: metainfo.pieceCount, allSet: true))
         }
         // A disk with a partition table is served whole (table, boot area, used blocks).
         var create = CreateJob(input: DiskPlanner.isWholeDisk(source) ? .disk(path: source) : .source(path: source), output: output)

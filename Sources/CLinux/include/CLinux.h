@@ -44,4 +44,7 @@ int ezio_tune_malloc(int mmap_threshold, int trim_threshold);
 /// (posix_spawn_file_actions_addclosefrom_np, glibc 2.34, declared only under _GNU_SOURCE).
 int ezio_spawn_close_from(posix_spawn_file_actions_t *actions, int from);
 
+/// Lowers the calling thread to nice 19 and the idle I/O class; 0 on success.
+int ezio_lower_thread_priority(void);
+
 #endif

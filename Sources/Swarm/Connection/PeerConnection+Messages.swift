@@ -48,8 +48,9 @@ extension PeerConnection {
                 client: "ezio-swift", requestQueue: session.configuration.maxIncomingRequests)
             send(.extended(id: 0, payload: ByteBuffer(bytes: ours.encode())))
         }
-        let have = session.have
-        weComplete = have.isFull
+        weComplete = session.have.isFull
+        // Withheld pieces (a seeder's bad source pieces) are not offered.
+        let have = session.advertised
         if peerSupportsFast, have.isFull {
             send(.haveAll)
         } else if peerSupportsFast, have.isEmpty {

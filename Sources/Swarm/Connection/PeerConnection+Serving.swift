@@ -1,5 +1,6 @@
 import NIOCore
 import PeerProtocol
+import Torrent
 
 extension PeerConnection {
     /// Chokes or unchokes the peer, as the session's choker decided; runs on the connection's
@@ -76,8 +77,9 @@ extension PeerConnection {
         let allocator = context.channel.allocator
         let store = session.store
         let eventLoop = context.eventLoop
-        let future = session.readPool.runIfActive(eventLoop: eventLoop) { () -> [ByteBuffer] in
+        let future = session.readPool.runIfActive(eventLoop: eventLoop) { () -> (buffers: [ByteBuffer], withheld: [BlockRequest]) in
             var buffers: [ByteBuffer] = []
+            var withheld: [BlockRequest] = []
             buffers.reserveCapacity(batch.count)
             for block in batch {
                 var buffer = allocator.buffer(capacity: 13 + block.length)
@@ -85,28 +87,38 @@ extension PeerConnection {
                 buffer.writeInteger(UInt8(7))
                 buffer.writeInteger(UInt32(block.piece))
                 buffer.writeInteger(UInt32(block.offset))
-                try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: block.length) { raw in
-                    try store.read(piece: block.piece, offset: block.offset, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<block.length]))
-                    return block.length
+                do {
+                    try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: block.length) { raw in
+                        try store.read(piece: block.piece, offset: block.offset, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<block.length]))
+                        return block.length
+                    }
+                } catch let error as StoreError where error.mismatchedPiece == block.piece {
+                    // A source piece that does not match the torrent is never sent.
+                    withheld.append(block)
+                    continue
                 }
                 buffers.append(buffer)
             }
-            return buffers
+            return (buffers, withheld)
         }
         future.whenComplete { [self] result in
             readInFlight = false
             guard !closed, let context = self.context else { return }
             switch result {
-            case .success where amChoking:
+            case .success(let read) where amChoking:
                 // Choked while the batch was read: the peer no longer expects these blocks.
                 if peerSupportsFast { for block in batch { send(.reject(block)) } }
+                for piece in Set(read.withheld.map(\.piece)) { session.withhold(piece) }
                 flushOutbound()
-            case .success(let buffers):
+            case .success(let read):
+                for piece in Set(read.withheld.map(\.piece)) { session.withhold(piece) }
+                if peerSupportsFast { for block in read.withheld { send(.reject(block)) } }
                 var bytes = 0
-                for buffer in buffers {
+                for buffer in read.buffers {
                     bytes += buffer.readableBytes - 13
                     context.write(wrapOutboundOut(buffer), promise: nil)
                 }
+                flushOutbound()
                 context.flush()
                 session.recordUpload(bytes, to: remotePeerID)
                 serveRequests()

@@ -40,6 +40,8 @@ public final class TorrentSession: Sendable {
         /// Hosts banned for bad data: a liar that reconnects with a new peer ID, or is dialled
         /// again from the tracker's list, stays out.
         var bannedHosts: Set<String> = []
+        /// Pieces we hold but must not serve: a seeder's source piece that does not match.
+        var withheld: Set<Int> = []
         var strikes: [PeerID: Int] = [:]
         /// Pieces that failed with blocks from several peers: the next attempt comes from
         /// one peer alone, so a failure can be pinned on who sent it.
@@ -118,7 +120,25 @@ public final class TorrentSession: Sendable {
     public var have: Bitfield { state.withLockedValue { $0.picker.have } }
 
     /// Whether we have piece `index` (serving only what verified).
-    func has(_ index: Int) -> Bool { state.withLockedValue { $0.picker.have[index] } }
+    func has(_ index: Int) -> Bool { state.withLockedValue { $0.picker.have[index] && !$0.withheld.contains(index) } }
+
+    /// What we tell new peers we have: `have` without the withheld pieces.
+    var advertised: Bitfield {
+        state.withLockedValue { state in
+            var pieces = state.picker.have
+            for index in state.withheld { pieces[index] = false }
+            return pieces
+        }
+    }
+
+    /// Stops serving piece `index` (its source does not match the torrent): later requests
+    /// for it are rejected and new peers are not told we have it.
+    func withhold(_ index: Int) {
+        state.withLockedValue { _ = $0.withheld.insert(index) }
+    }
+
+    /// Pieces withheld so far.
+    public var withheldCount: Int { state.withLockedValue { $0.withheld.count } }
 
     /// Seconds a request may take before it is given up and sent elsewhere: mean plus four
     /// standard deviations of measured block times, at least 2 s; 30 s until measured.

@@ -41,9 +41,19 @@ public enum PieceCommit: Sendable, Hashable {
 public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// One line.
     public var description: String
+    /// Set when a seeder's source piece does not match the torrent: that piece is not
+    /// served, the rest is.
+    public var mismatchedPiece: Int?
 
     /// Creates an error.
     public init(_ description: String) { self.description = description }
+
+    /// Source piece `index` does not match its hash in the torrent.
+    public static func mismatch(piece index: Int) -> StoreError {
+        var error = StoreError("source piece \(index) does not match the torrent: it is not served")
+        error.mismatchedPiece = index
+        return error
+    }
 }
 
 /// Memory for one piece being assembled. Blocks are copied in by the engine (one writer per
