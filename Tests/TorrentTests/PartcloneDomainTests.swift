@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 import Torrent
 
 struct PartcloneDomainTests {
@@ -22,6 +23,16 @@ struct PartcloneDomainTests {
         let runs = try PartcloneDomain.usedRuns(sample)
         #expect(runs.map(\.offset) == [0, 0x800400, 0x1000400])
         #expect(runs.map(\.length) == [0x448400, 0x40800, 0x800000])
+    }
+
+    /// A map saved with Windows line ends reads the same ("\r\n" is one Character in Swift).
+    @Test func crlfLineEndsReadTheSame() throws {
+        let runs = try PartcloneDomain.usedRuns(sample.replacingOccurrences(of: "\n", with: "\r\n"))
+        #expect(runs.map(\.offset) == [0, 0x800400, 0x1000400])
+        #expect(runs.map(\.length) == [0x448400, 0x40800, 0x800000])
+        #expect(throws: PartcloneDomain.ParseError(line: 3, reason: "expected 'pos size status'")) {
+            try PartcloneDomain.usedRuns("0x0 ?\r\n0x0 0x10 +\r\n0x10 zz +\r\n")
+        }
     }
 
     @Test func malformedMapsNameTheLine() {

@@ -31,6 +31,15 @@ import Testing
         #expect(metainfo.pieceLength == 16 << 20)
     }
 
+    /// A torrent.info saved with Windows line ends reads the same, line numbers included.
+    @Test func crlfLineEndsReadTheSame() throws {
+        let text = "offset: 0A\r\nsha1: \(Self.hashA)\r\nlength: 10\r\n"
+        #expect(try PartcloneInfo(text: text).extents == [.init(offsetText: "0A", offset: 10, length: 16)])
+        #expect(throws: PartcloneInfoError(line: 2, reason: "expected 'key: value'")) {
+            try PartcloneInfo(text: "offset: 0A\r\nnonsense\r\n")
+        }
+    }
+
     @Test func keepsOffsetTextVerbatim() throws {
         let info = try PartcloneInfo(text: "offset: 0A\nsha1: \(Self.hashA)\nlength: 10\n")
         #expect(info.extents == [.init(offsetText: "0A", offset: 10, length: 16)])

@@ -23,7 +23,8 @@ public enum PartcloneDomain {
     public static func usedRuns(_ text: String) throws(ParseError) -> [(offset: Int64, length: Int64)] {
         var runs: [(offset: Int64, length: Int64)] = []
         var sawPosition = false
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // "\r\n" is one Character in Swift: splitting on "\n" alone would leave a CRLF file one line.
+        for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
             let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
             if fields.isEmpty { continue }

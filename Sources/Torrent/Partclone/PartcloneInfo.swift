@@ -34,9 +34,9 @@ public struct PartcloneInfo: Sendable, Hashable {
         var hashes: [SHA1Digest] = []
         var pendingOffset: (text: String, value: Int64, line: Int)? = nil
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character in Swift: splitting on "\n" alone would leave a CRLF file one line.
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             lineNumber += 1
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
             guard let colon = line.firstIndex(of: ":") else {
                 throw PartcloneInfoError(line: lineNumber, reason: "expected 'key: value'")
