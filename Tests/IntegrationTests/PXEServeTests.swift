@@ -17,27 +17,11 @@ struct PXEServeTests {
         for name in ["undionly.kpxe", "snponly.efi", "vmlinuz", "initrd.img"] {
             scratch.write("boot/\(name)", patternBytes(70_000, seed: UInt64(name.utf8.count)))
         }
-        let tag = getpid() % 100_000
-        let (seederNS, clientNS) = ("ezio-pxe-\(tag)-s", "ezio-pxe-\(tag)-c")
-        let subnet = "10.98.\(tag % 250)"
-        let ip = "/bin/ip"
-        defer {
-            _ = try? Command.run([ip, "netns", "del", seederNS])
-            _ = try? Command.run([ip, "netns", "del", clientNS])
-        }
-        for command in [
-            ["netns", "add", seederNS], ["netns", "add", clientNS],
-            ["-n", seederNS, "link", "add", "veth-s", "type", "veth", "peer", "name", "veth-c", "netns", clientNS],
-            ["-n", seederNS, "addr", "add", "\(subnet).1/24", "dev", "veth-s"], ["-n", seederNS, "link", "set", "veth-s", "up"],
-            ["-n", seederNS, "link", "set", "lo", "up"],
-            ["-n", clientNS, "addr", "add", "\(subnet).2/24", "dev", "veth-c"], ["-n", clientNS, "link", "set", "veth-c", "up"],
-        ] {
-            try Command.check([ip] + command)
-        }
-        let mac = try Command.check([ip, "netns", "exec", clientNS, "cat", "/sys/class/net/veth-c/address"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let hosts = try HostPair(tag: "px")
+        let mac = try Command.check(hosts.on(hosts.client) + ["cat", "/sys/class/net/veth-c/address"]).trimmingCharacters(in: .whitespacesAndNewlines)
         let serve = try Background(
-            [ip, "netns", "exec", seederNS, Integration.ezio, "serve", scratch.file("src.img"), "--pxe", "--boot-dir", scratch.file("boot"),
-             "--advertise", "\(subnet).1", "--http", "\(subnet).1:8080", "--port", "6881", "--json", "--piece-size", "1M",
+            hosts.on(hosts.server) + [Integration.ezio, "serve", scratch.file("src.img"), "--pxe", "--boot-dir", scratch.file("boot"),
+             "--advertise", "\(hosts.serverAddress)", "--http", "\(hosts.serverAddress):8080", "--port", "6881", "--json", "--piece-size", "1M",
              "--state-dir", scratch.file("state")],
             log: scratch.file("serve.log"))
         try serve.wait(for: "proxy DHCP and TFTP running", timeout: 60)
@@ -45,20 +29,20 @@ struct PXEServeTests {
         // A UEFI PC's DHCP: the proxy hands out no address (udhcpc gets no lease), but offers
         // PXE boot-server discovery; its request on port 4011 then gets the boot file, by
         // architecture: snponly.efi for x64 UEFI, undionly.kpxe for BIOS.
-        let udhcpc = try Command.run([ip, "netns", "exec", clientNS, "/bin/busybox", "udhcpc", "-i", "veth-c", "-n", "-q", "-t", "2", "-T", "1",
+        let udhcpc = try Command.run(hosts.on(hosts.client) + ["/bin/busybox", "udhcpc", "-i", "veth-c", "-n", "-q", "-t", "2", "-T", "1",
                                       "-s", "/bin/true", "-V", "PXEClient:Arch:00007:UNDI:003000", "-x", "0x5d:0007"], timeout: 30)
         #expect(udhcpc.status != 0, "a proxy DHCP server leases no address")
         let client = Self.peers + "/pxe_client.py"
-        #expect(try Command.check([ip, "netns", "exec", clientNS, "/usr/bin/python3", client, "\(subnet).1", mac, "7"]) == "snponly.efi\n")
+        #expect(try Command.check(hosts.on(hosts.client) + ["/usr/bin/python3", client, "\(hosts.serverAddress)", mac, "7"]) == "snponly.efi\n")
         try serve.wait(for: "\"event\":\"pxe\",\"file\":\"snponly.efi\",\"firmware\":\"uefi\",\"ipxe\":false,\"kind\":\"offer\",\"mac\":\"\(mac)\"", timeout: 10)
-        #expect(try Command.check([ip, "netns", "exec", clientNS, "/usr/bin/python3", client, "\(subnet).1", "52:54:00:00:00:09", "0"]) == "undionly.kpxe\n")
+        #expect(try Command.check(hosts.on(hosts.client) + ["/usr/bin/python3", client, "\(hosts.serverAddress)", "52:54:00:00:00:09", "0"]) == "undionly.kpxe\n")
         try serve.wait(for: "\"event\":\"pxe\",\"file\":\"undionly.kpxe\",\"firmware\":\"bios\",\"ipxe\":false,\"kind\":\"offer\",\"mac\":\"52:54:00:00:00:09\"", timeout: 10)
 
-        try Command.check([ip, "netns", "exec", clientNS, "/bin/busybox", "tftp", "-g", "-r", "snponly.efi", "-l", scratch.file("got.efi"), "\(subnet).1"], timeout: 30)
+        try Command.check(hosts.on(hosts.client) + ["/bin/busybox", "tftp", "-g", "-r", "snponly.efi", "-l", scratch.file("got.efi"), "\(hosts.serverAddress)"], timeout: 30)
         #expect(scratch.read("got.efi") == scratch.read("boot/snponly.efi"))
-        try serve.wait(for: "\"address\":\"\(subnet).2\",\"event\":\"pxe\",\"file\":\"snponly.efi\",\"ipxe\":false,\"kind\":\"transfer\"", timeout: 10)
+        try serve.wait(for: "\"address\":\"\(hosts.clientAddress)\",\"event\":\"pxe\",\"file\":\"snponly.efi\",\"ipxe\":false,\"kind\":\"transfer\"", timeout: 10)
         // Outside the TFTP folder there is nothing to fetch.
-        let escape = try Command.run([ip, "netns", "exec", clientNS, "/bin/busybox", "tftp", "-g", "-r", "../src.img", "-l", scratch.file("escape"), "\(subnet).1"], timeout: 30)
+        let escape = try Command.run(hosts.on(hosts.client) + ["/bin/busybox", "tftp", "-g", "-r", "../src.img", "-l", scratch.file("escape"), "\(hosts.serverAddress)"], timeout: 30)
         #expect(escape.status != 0)
 
         // dnsmasq killed: serve starts another.
