@@ -170,11 +170,13 @@ if Context.environment["EZIO_FUZZ"] == "1" {
         ("FuzzPartclone", ["Torrent"]),
         ("FuzzHTTPHead", ["PeerProtocol"]),
     ]
+    // What every target checks answers with (one-line errors, invariants).
+    package.targets.append(.target(name: "FuzzSupport", path: "Tests/Fuzz/FuzzSupport"))
     for target in fuzzTargets {
         // Linked with libFuzzer's main and the ASan runtime; scripts/fuzz compiles every module
         // with -Xswiftc -sanitize=fuzzer,address.
         package.targets.append(.executableTarget(
-            name: target.name, dependencies: target.dependencies, path: "Tests/Fuzz/\(target.name)",
+            name: target.name, dependencies: target.dependencies + ["FuzzSupport"], path: "Tests/Fuzz/\(target.name)",
             linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]))
         package.products.append(.executable(name: target.name, targets: [target.name]))
     }

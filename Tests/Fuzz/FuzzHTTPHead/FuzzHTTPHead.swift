@@ -3,6 +3,7 @@
 // Input: byte 0 picks the limits (bit 0: a small head limit, 64 bytes; bit 1: a small body
 // limit, 100 bytes), the rest is what the client sent. A thrown error is the expected answer;
 // a trap, an ASan report, a hang or a broken invariant below is a bug.
+import FuzzSupport
 import PeerProtocol
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -14,16 +15,6 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let maxBody = mode & 2 != 0 ? 100 : 16 << 10
     check(bytes, maxHead: maxHead, maxBody: maxBody)
     return 0
-}
-
-/// One line a terminal shows as it is: no line breaks, escapes or other control characters.
-func isOneLine(_ text: String) -> Bool {
-    !text.isEmpty && !text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
-}
-
-/// Stops with the broken invariant (libFuzzer keeps the input as a crash).
-func require(_ condition: @autoclosure () -> Bool, _ what: @autoclosure () -> String) {
-    if !condition() { fatalError("FuzzHTTPHead invariant: \(what())") }
 }
 
 func parse(_ bytes: some Collection<UInt8>, _ maxHead: Int, _ maxBody: Int) -> Result<HTTPRequestHead?, HTTPRequestHead.Failure> {

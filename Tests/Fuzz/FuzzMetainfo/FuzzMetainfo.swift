@@ -1,6 +1,7 @@
 // libFuzzer target: bencode, torrent files and the EZIO extent layout (scripts/fuzz).
 // A thrown error is the expected answer to bad input; a trap, an ASan report, a hang or a
 // broken invariant below is a bug.
+import FuzzSupport
 import Torrent
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -9,21 +10,6 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     checkBencode(bytes)
     checkMetainfo(bytes)
     return 0
-}
-
-/// One line a terminal shows as it is: no line breaks, escapes or other control characters.
-func isOneLine(_ text: String) -> Bool {
-    !text.isEmpty && !text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
-}
-
-/// Stops with the broken invariant (libFuzzer keeps the input as a crash).
-func require(_ condition: @autoclosure () -> Bool, _ what: @autoclosure () -> String) {
-    if !condition() { fatalError("FuzzMetainfo invariant: \(what())") }
-}
-
-func requireOneLine(_ error: some Error) {
-    let text = "\(error)"
-    require(isOneLine(text), "error is not one line: \(text)")
 }
 
 /// A decoded value re-encodes canonically, the canonical form is a fixed point, and the

@@ -6,6 +6,7 @@
 // rest the image's first bytes (zero beyond). A thrown error is the expected answer; a trap,
 // an ASan report, a hang or a broken invariant below is a bug.
 import Devices
+import FuzzSupport
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -21,16 +22,6 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let swap = FilesystemProbe.swapHeaderLength(image)
     require([4096, 8192, 16384, 65536].contains(swap) && (swap == 4096 || swap <= image.count), "swap header of \(swap) bytes")
     return 0
-}
-
-/// One line a terminal shows as it is: no line breaks, escapes or other control characters.
-func isOneLine(_ text: String) -> Bool {
-    !text.isEmpty && !text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
-}
-
-/// Stops with the broken invariant (libFuzzer keeps the input as a crash).
-func require(_ condition: @autoclosure () -> Bool, _ what: @autoclosure () -> String) {
-    if !condition() { fatalError("FuzzPartitionTable invariant: \(what())") }
 }
 
 struct ReadPastEnd: Error, CustomStringConvertible {

@@ -4,6 +4,7 @@
 // bits 2-7: the chunk size the stream also arrives in), bytes 1-2 the piece count (big-endian),
 // the rest is the stream. A thrown error is the expected answer; a trap, an ASan report, a
 // hang or a broken invariant below is a bug.
+import FuzzSupport
 import NIOCore
 import PeerProtocol
 import Torrent
@@ -32,16 +33,6 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         require(bitfield.indices.count == bitfield.setCount && bitfield.setCount <= pieceCount, "bitfield counts \(bitfield.setCount) set")
     }
     return 0
-}
-
-/// One line a terminal shows as it is: no line breaks, escapes or other control characters.
-func isOneLine(_ text: String) -> Bool {
-    !text.isEmpty && !text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
-}
-
-/// Stops with the broken invariant (libFuzzer keeps the input as a crash).
-func require(_ condition: @autoclosure () -> Bool, _ what: @autoclosure () -> String) {
-    if !condition() { fatalError("FuzzPeerWire invariant: \(what())") }
 }
 
 /// Decodes the stream until it needs more bytes or fails, checking every event against the

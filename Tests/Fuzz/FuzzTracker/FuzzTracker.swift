@@ -2,6 +2,7 @@
 // tracker receives), announce responses (what a tracker answers), compact peer lists and
 // HOST:PORT text (scripts/fuzz). The input goes to every parser. A thrown error is the
 // expected answer; a trap, an ASan report, a hang or a broken invariant below is a bug.
+import FuzzSupport
 import PeerProtocol
 import Torrent
 
@@ -14,21 +15,6 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     checkCompact(bytes)
     checkAddress(text)
     return 0
-}
-
-/// One line a terminal shows as it is: no line breaks, escapes or other control characters.
-func isOneLine(_ text: String) -> Bool {
-    !text.isEmpty && !text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
-}
-
-/// Stops with the broken invariant (libFuzzer keeps the input as a crash).
-func require(_ condition: @autoclosure () -> Bool, _ what: @autoclosure () -> String) {
-    if !condition() { fatalError("FuzzTracker invariant: \(what())") }
-}
-
-func requireOneLine(_ error: some Error) {
-    let text = "\(error)"
-    require(isOneLine(text), "error is not one line: \(text)")
 }
 
 /// An accepted announce has its numbers in range, and the URL we would send for it parses
