@@ -98,10 +98,11 @@ public final class CheckedSource: PieceStore {
     }
 
     /// Hashes every piece not checked yet, in order, on a thread of its own at nice 19 and
-    /// the idle I/O class; `finished` gets the pieces that failed. Serving checks pieces on
-    /// its own as they are first asked for, so this only finds the bad ones early. The owner
-    /// calls `stopBackgroundCheck` when it is done with the source.
-    public func checkInBackground(finished: @escaping @Sendable (_ bad: [Int]) -> Void) {
+    /// the idle I/O class, then logs "source checked" with the count of bad pieces; `finished`
+    /// gets the pieces that failed. Serving checks pieces on its own as they are first asked
+    /// for, so this only finds the bad ones early. The owner calls `stopBackgroundCheck` when
+    /// it is done with the source.
+    public func checkInBackground(finished: @escaping @Sendable (_ bad: [Int]) -> Void = { _ in }) {
         let pool = WorkerPool(threads: 1)
         background.withLockedValue { $0 = pool }
         pool.submit { [self] in
@@ -117,6 +118,9 @@ public final class CheckedSource: PieceStore {
                 }
             }
             let bad = checks.withLockedValue { checks in checks.indices.filter { checks[$0] == .bad } }
+            logger.log(level: bad.isEmpty ? .info : .error, "source checked", metadata: [
+                "pieces": "\(hashes.count)", "bad_pieces": "\(bad.count)", "first": "\(bad.prefix(20))",
+            ])
             finished(bad)
         }
     }

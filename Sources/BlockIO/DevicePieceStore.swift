@@ -15,8 +15,6 @@ public final class DevicePieceStore: PieceStore {
     public let map: ExtentMap
     /// The device or file.
     public let device: BlockDevice
-    /// The piece buffers' budget (shared by every store of a daemon).
-    public var memory: MemoryBudget { buffers.memory }
     private let hashers: WorkerPool
     private let writer: PieceWriter
     private let buffers: PieceBufferPool

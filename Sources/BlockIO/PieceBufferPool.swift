@@ -34,20 +34,12 @@ public final class PieceBufferPool: Sendable {
         memory.register(self)
     }
 
-    /// A pool with a budget of its own of `budget` bytes (at least one buffer).
-    public convenience init(bufferSize: Int, budget: Int, label: String) {
-        self.init(bufferSize: bufferSize, memory: MemoryBudget(bytes: max(budget, bufferSize)), label: label)
-    }
-
     deinit {
         memory.unregister(self)
         let idle = pool.withLockedValue { $0.idle }
         for buffer in idle { free(buffer.pointer) }
         memory.release(idle.count * bufferSize)
     }
-
-    /// Bytes of buffers allowed in use at once by this pool (at least one buffer).
-    public var budget: Int { max(memory.bytes, bufferSize) }
 
     /// Bytes of buffers now in use (idle buffers waiting for reuse not counted).
     public var bytesInFlight: Int { pool.withLockedValue { $0.inUse } * bufferSize }

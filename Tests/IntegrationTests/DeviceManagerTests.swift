@@ -77,7 +77,7 @@ struct DeviceManagerTests {
         ]
         for (loop, backing, reason) in cases {
             let before = lab.scratch.read(backing)
-            let result = try Command.run([Integration.ezio, "clone", lab.scratch.file("i.torrent"), loop.path, "--allow-loop", "--force", "--peer", "127.0.0.1:1"], timeout: 30)
+            let result = try Command.run([Integration.ezio, "clone", lab.scratch.file("i.torrent"), loop.path, "--state-dir", lab.scratch.file("state"), "--allow-loop", "--force", "--peer", "127.0.0.1:1"], timeout: 30)
             #expect(result.status == 1, "\(loop.path): \(result.stderr)")
             let lines = result.stderr.split(separator: "\n")
             #expect(lines.count == 1 && lines[0] == "ezio clone: error: \(loop.path): \(reason)", "\(result.stderr)")
@@ -87,11 +87,11 @@ struct DeviceManagerTests {
         // --force lifts.
         lab.scratch.write("big.img", [0xEE], at: 4096)
         let before = lab.scratch.read("big.img")
-        let refused = try Command.run([Integration.ezio, "clone", lab.scratch.file("i.torrent"), lab.big.path, "--allow-loop", "--peer", "127.0.0.1:1"], timeout: 30)
+        let refused = try Command.run([Integration.ezio, "clone", lab.scratch.file("i.torrent"), lab.big.path, "--state-dir", lab.scratch.file("state"), "--allow-loop", "--peer", "127.0.0.1:1"], timeout: 30)
         #expect(refused.status == 1)
         #expect(refused.stderr == "ezio clone: error: \(lab.big.path): refused: has data in its first MiB; --overwrite (ezio.overwrite=yes) consents\n")
         #expect(firstDifference(lab.scratch.read("big.img"), before) == nil)
-        let unknownLoop = try Command.run([Integration.ezio, "clone", lab.scratch.file("i.torrent"), lab.big.path, "--peer", "127.0.0.1:1"], timeout: 30)
+        let unknownLoop = try Command.run([Integration.ezio, "clone", lab.scratch.file("i.torrent"), lab.big.path, "--state-dir", lab.scratch.file("state"), "--peer", "127.0.0.1:1"], timeout: 30)
         #expect(unknownLoop.stderr.contains("loop device (needs --allow-loop)"))
     }
 
@@ -103,7 +103,7 @@ struct DeviceManagerTests {
         let seed = try Background([Integration.ezio, "seed", lab.scratch.file("i.torrent"), lab.scratch.file("image.img"), "--port", "\(port)"], log: lab.scratch.file("seed.log"))
         try seed.wait(for: "seeding")
         // Only our 333 MiB loop is that large among the test loops.
-        let clone = try Command.run([Integration.ezio, "clone", lab.scratch.file("i.torrent"), "size>=300M", "--allow-loop", "--peer", "127.0.0.1:\(port)", "--seed-idle", "0"], timeout: 60)
+        let clone = try Command.run([Integration.ezio, "clone", lab.scratch.file("i.torrent"), "size>=300M", "--state-dir", lab.scratch.file("state"), "--allow-loop", "--peer", "127.0.0.1:\(port)", "--seed-idle", "0"], timeout: 60)
         #expect(clone.status == 0, "\(clone.stderr)")
         #expect(clone.stderr.contains("device=\(lab.big.path)"))
         #expect(try Command.run([Integration.ezio, "verify", lab.scratch.file("i.torrent"), lab.big.path]).status == 0)

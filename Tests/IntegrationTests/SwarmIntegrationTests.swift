@@ -27,7 +27,7 @@ struct SwarmIntegrationTests {
         let seed = try Background([Integration.ezio, "seed", scratch.file("s.torrent"), scratch.file("source.img"), "--port", "\(port)"], log: scratch.file("seed.log"))
         try seed.wait(for: "seeding")
         // The pattern is data: --force; a loop device: --allow-loop.
-        let clone = try Command.run([Integration.ezio, "clone", scratch.file("s.torrent"), loop.path, "--allow-loop", "--force", "--peer", "127.0.0.1:\(port)", "--seed-idle", "0", "--json-progress"], timeout: 120)
+        let clone = try Command.run([Integration.ezio, "clone", scratch.file("s.torrent"), loop.path, "--state-dir", scratch.file("state"), "--allow-loop", "--force", "--peer", "127.0.0.1:\(port)", "--seed-idle", "0", "--json-progress"], timeout: 120)
         #expect(clone.status == 0, "\(clone.stderr)")
         let lines = clone.stdout.split(separator: "\n")
         #expect(lines.last?.contains("\"state\":\"done\"") == true)
@@ -116,7 +116,7 @@ struct CorruptPeerTests {
         // The honest seeder starts only once the liar is caught: until then every piece comes
         // from the liar alone, so the ban cannot be raced by a quick honest download.
         let clone = try Background([
-            Integration.ezio, "clone", scratch.file("g.torrent"), scratch.file("out.img"),
+            Integration.ezio, "clone", scratch.file("g.torrent"), scratch.file("out.img"), "--state-dir", scratch.file("state"),
             "--peer", "127.0.0.1:\(badPort)", "--peer", "127.0.0.1:\(goodPort)", "--seed-idle", "0", "--json-progress",
         ], log: scratch.file("clone.log"))
         try clone.wait(for: "dropping and banning a peer that sent corrupt data", timeout: 30)
@@ -144,7 +144,7 @@ struct CorruptPeerTests {
         let liar = try Background(["/usr/bin/python3", script, "liar", infoHash, "8", "127.0.0.2:\(badPort)"], log: scratch.file("liar.log"))
         try liar.wait(for: "ready")
         let clone = try Background([
-            Integration.ezio, "clone", scratch.file("g.torrent"), scratch.file("out.img"),
+            Integration.ezio, "clone", scratch.file("g.torrent"), scratch.file("out.img"), "--state-dir", scratch.file("state"),
             "--peer", "127.0.0.2:\(badPort)", "--peer", "127.0.0.1:\(goodPort)", "--seed-idle", "0", "--json-progress",
         ], log: scratch.file("clone.log"))
         try clone.wait(for: "dropping and banning a peer that sent corrupt data", timeout: 30)
@@ -197,10 +197,10 @@ struct CloneContractTests {
         let seed = try Background([Integration.ezio, "seed", scratch.file("www/d.torrent"), scratch.file("source.img"), "--port", "\(port)"], log: scratch.file("seed.log"))
         try seed.wait(for: "seeding")
         try web.wait(for: "Serving HTTP")
-        let clone = try Command.run([Integration.ezio, "clone", "http://127.0.0.1:\(httpPort)/d.torrent", scratch.file("out.img"), "--peer", "127.0.0.1:\(port)", "--seed-idle", "0"], timeout: 60)
+        let clone = try Command.run([Integration.ezio, "clone", "http://127.0.0.1:\(httpPort)/d.torrent", scratch.file("out.img"), "--state-dir", scratch.file("state"), "--peer", "127.0.0.1:\(port)", "--seed-idle", "0"], timeout: 60)
         #expect(clone.status == 0, "\(clone.stderr)")
         #expect(firstDifference(scratch.read("out.img"), scratch.read("source.img")) == nil)
-        let missing = try Command.run([Integration.ezio, "clone", "http://127.0.0.1:\(httpPort)/none.torrent", scratch.file("x.img")], timeout: 30)
+        let missing = try Command.run([Integration.ezio, "clone", "http://127.0.0.1:\(httpPort)/none.torrent", scratch.file("x.img"), "--state-dir", scratch.file("state")], timeout: 30)
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("HTTP 404"))
         #expect(!FileManager.default.fileExists(atPath: scratch.file("x.img")))
@@ -219,7 +219,7 @@ struct CloneContractTests {
         let seed = try Background([Integration.ezio, "seed", scratch.file("d.torrent"), scratch.file("source.img"), "--port", "\(port)"], log: scratch.file("seed.log"))
         try seed.wait(for: "seeding")
         let target = scratch.file("small/out.img")
-        let clone = try Command.run([Integration.ezio, "clone", scratch.file("d.torrent"), target, "--peer", "127.0.0.1:\(port)", "--json-progress"], timeout: 60)
+        let clone = try Command.run([Integration.ezio, "clone", scratch.file("d.torrent"), target, "--state-dir", scratch.file("state"), "--peer", "127.0.0.1:\(port)", "--json-progress"], timeout: 60)
         #expect(clone.status == 1)
         #expect(clone.stderr.contains("ezio clone: error: cannot store piece"), "\(clone.stderr)")
         #expect(clone.stderr.contains("pwrite \(target) at byte "))
@@ -279,14 +279,14 @@ struct HostilePeerTests {
         let seed = try Background([Integration.ezio, "seed", scratch.file("d.torrent"), scratch.file("source.img"), "--port", "\(port)"], log: scratch.file("seed.log"))
         try seed.wait(for: "seeding")
         let clone = try Command.run([
-            Integration.ezio, "clone", scratch.file("d.torrent"), scratch.file("out.img"),
+            Integration.ezio, "clone", scratch.file("d.torrent"), scratch.file("out.img"), "--state-dir", scratch.file("state"),
             "--peer", "127.0.0.1:\(stallPort)", "--peer", "127.0.0.1:\(garbagePort)", "--peer", "127.0.0.1:\(port)", "--seed-idle", "0",
         ], environment: ["EZIO_LOG_LEVEL": "debug"], timeout: 120)
         #expect(clone.status == 0, "\(clone.stderr.suffix(2000))")
         #expect(firstDifference(scratch.read("out.img"), scratch.read("source.img")) == nil)
         // The clone may finish before it reaches the garbage peer: meet it alone, too.
         let alone = try Command.run([
-            Integration.ezio, "clone", scratch.file("d.torrent"), scratch.file("out2.img"), "--peer", "127.0.0.1:\(garbagePort)",
+            Integration.ezio, "clone", scratch.file("d.torrent"), scratch.file("out2.img"), "--state-dir", scratch.file("state"), "--peer", "127.0.0.1:\(garbagePort)",
         ], environment: ["EZIO_LOG_LEVEL": "debug"], timeout: 4)
         #expect(alone.stderr.contains("reason=message of 1073741824 bytes is longer than the 16393 allowed"), "\(alone.stderr.suffix(2000))")
     }
@@ -305,7 +305,7 @@ struct StandaloneTrackerTests {
                            "--tracker", "http://127.0.0.1:\(trackerPort)/announce"])
         let seed = try Background([Integration.ezio, "seed", scratch.file("d.torrent"), scratch.file("source.img"), "--port", "\(freePort())"], log: scratch.file("seed.log"))
         try seed.wait(for: "seeding")
-        let clone = try Command.run([Integration.ezio, "clone", scratch.file("d.torrent"), scratch.file("out.img"), "--seed-idle", "0"], timeout: 60)
+        let clone = try Command.run([Integration.ezio, "clone", scratch.file("d.torrent"), scratch.file("out.img"), "--state-dir", scratch.file("state"), "--seed-idle", "0"], timeout: 60)
         #expect(clone.status == 0, "\(clone.stderr)")
         #expect(firstDifference(scratch.read("out.img"), scratch.read("source.img")) == nil)
         #expect(tracker.stop() == 0, "the tracker exits 0 on SIGTERM")
@@ -373,7 +373,7 @@ struct FloodingPeerTests {
 
         let clonePort = freePort()
         let clone = try Background([
-            Integration.ezio, "clone", scratch.file("d.torrent"), scratch.file("out.img"), "--port", "\(clonePort)",
+            Integration.ezio, "clone", scratch.file("d.torrent"), scratch.file("out.img"), "--state-dir", scratch.file("state"), "--port", "\(clonePort)",
             "--json-progress", "--seed-idle", "5",
         ], log: scratch.file("clone.log"), environment: ["EZIO_LOG_LEVEL": "debug"])
         usleep(300_000)
@@ -382,7 +382,7 @@ struct FloodingPeerTests {
         try clone.wait(for: "bytes of blocks nobody asked for", timeout: 10)
         // The clone still finishes from the honest seeder, which still serves.
         let finish = try Command.run([
-            Integration.ezio, "clone", scratch.file("d.torrent"), scratch.file("out2.img"), "--peer", "127.0.0.1:\(port)", "--seed-idle", "0",
+            Integration.ezio, "clone", scratch.file("d.torrent"), scratch.file("out2.img"), "--state-dir", scratch.file("state"), "--peer", "127.0.0.1:\(port)", "--seed-idle", "0",
         ], timeout: 60)
         #expect(finish.status == 0, "\(finish.stderr)")
         #expect(firstDifference(scratch.read("out2.img"), scratch.read("source.img")) == nil)

@@ -139,7 +139,9 @@ public final class TorrentManager: Service, Sendable {
         if request.sequential { settings.order = .sequential }
         let opened = try openStore(metainfo, request: request)
         // A seed serves at once; each piece is hashed before it is first sent (EZIO skips the check).
-        let store: any PieceStore = request.seedingMode ? CheckedSource(opened, hashes: metainfo.pieceHashes, logger: logger) : opened
+        var sourceLogger = logger
+        sourceLogger[metadataKey: "save_path"] = "\(request.savePath)"
+        let store: any PieceStore = request.seedingMode ? CheckedSource(opened, hashes: metainfo.pieceHashes, logger: sourceLogger) : opened
         let record = ResumeRecord(directory: configuration.stateDirectory, infoHash: metainfo.infoHash, target: request.savePath)
         let torrent = DaemonTorrent(metainfo: metainfo, savePath: request.savePath, seeding: request.seedingMode, settings: settings, store: store, record: record)
         let inserted = torrents.withLockedValue { torrents in
@@ -192,11 +194,7 @@ public final class TorrentManager: Service, Sendable {
             // Served at once: pieces are checked as they are first asked for, and all of them
             // in the background at the lowest priority.
             wanted = nil
-            source.checkInBackground { [logger] bad in
-                logger.log(level: bad.isEmpty ? .info : .error, "source checked", metadata: [
-                    "save_path": "\(torrent.savePath)", "pieces": "\(metainfo.pieceCount)", "bad_pieces": "\(bad.count)", "first": "\(bad.prefix(20))",
-                ])
-            }
+            source.checkInBackground()
         } else {
             wanted = torrent.record.load(pieceCount: metainfo.pieceCount).map { recorded in (0..<metainfo.pieceCount).map { recorded[$0] } }
         }

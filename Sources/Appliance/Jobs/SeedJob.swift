@@ -41,11 +41,7 @@ public struct SeedJob: Sendable {
     static func checkedSource(_ store: any PieceStore, metainfo: Metainfo, trusted: Bool, logger: Logger) -> CheckedSource {
         let source = CheckedSource(store, hashes: metainfo.pieceHashes, trusted: trusted, logger: logger)
         if !trusted {
-            source.checkInBackground { bad in
-                logger.log(level: bad.isEmpty ? .info : .error, "source checked", metadata: [
-                    "pieces": "\(metainfo.pieceCount)", "bad_pieces": "\(bad.count)", "first": "\(bad.prefix(20))",
-                ])
-            }
+            source.checkInBackground()
         }
         return source
     }

@@ -18,7 +18,7 @@ struct SilentPeerTests {
         try silent.wait(for: "ready")
         let peers = (0..<count).flatMap { ["--peer", "127.0.0.3:\(base + $0)"] }
         let clone = try Background(
-            [Integration.ezio, "clone", scratch.file("t.torrent"), scratch.file("out.img"), "--max-connections", "8", "--port", "\(freePort())"] + peers,
+            [Integration.ezio, "clone", scratch.file("t.torrent"), scratch.file("out.img"), "--state-dir", scratch.file("state"), "--max-connections", "8", "--port", "\(freePort())"] + peers,
             log: scratch.file("clone.log"))
         try silent.wait(for: "\"accepted\"", timeout: 30)
         let line = try #require(silent.output.split(separator: "\n").last)
