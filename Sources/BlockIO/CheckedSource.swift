@@ -8,7 +8,7 @@ import Torrent
 /// (reads of it throw `StoreError.mismatch`) and is logged. EZIO skips the check and would
 /// serve a corrupt source; checking everything first kept every client waiting for minutes
 /// on a large image on a hard disk.
-public final class CheckedSource: PieceStore {
+public final class CheckedSource: FileBackedPieceStore {
     private enum Check: Sendable {
         case unknown
         case good
@@ -71,6 +71,49 @@ public final class CheckedSource: PieceStore {
             // The whole piece is read once here: hashed, and the block served from it.
             let good = try check(piece) { whole in
                 buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: whole[offset..<offset + buffer.count]))
+            }
+            guard good else { throw StoreError.mismatch(piece: piece) }
+        }
+    }
+
+    public var descriptor: Int32? { (inner as? any FileBackedPieceStore)?.descriptor }
+
+    /// The source's file ranges of a piece known good; one not checked yet is hashed first,
+    /// and one that does not match throws `StoreError.mismatch`, as `read` does.
+    public func fileRanges(piece: Int, offset: Int, length: Int) throws(StoreError) -> [FileRange]? {
+        guard let inner = inner as? any FileBackedPieceStore, inner.descriptor != nil else { return nil }
+        guard piece >= 0, piece < hashes.count else { throw StoreError("piece \(piece) is not in the torrent") }
+        switch checks.withLockedValue({ $0[piece] }) {
+        case .good:
+            break
+        case .bad:
+            throw StoreError.mismatch(piece: piece)
+        case .unknown:
+            guard try check(piece) else { throw StoreError.mismatch(piece: piece) }
+        }
+        return try inner.fileRanges(piece: piece, offset: offset, length: length)
+    }
+
+    /// The scattered read of a piece known good; one not checked yet is hashed first and served
+    /// from what was read for that.
+    public func read(piece: Int, offset: Int, scatteringInto segments: [UnsafeMutableRawBufferPointer]) throws(StoreError) {
+        guard piece >= 0, piece < hashes.count else { throw StoreError("piece \(piece) is not in the torrent") }
+        switch checks.withLockedValue({ $0[piece] }) {
+        case .good:
+            try inner.read(piece: piece, offset: offset, scatteringInto: segments)
+        case .bad:
+            throw StoreError.mismatch(piece: piece)
+        case .unknown:
+            let length = segments.reduce(0) { $0 + $1.count }
+            guard offset >= 0, offset + length <= layout.length(ofPiece: piece) else {
+                throw StoreError("read of \(length) bytes at \(offset) is outside piece \(piece)")
+            }
+            let good = try check(piece) { whole in
+                var at = offset
+                for segment in segments {
+                    segment.copyMemory(from: UnsafeRawBufferPointer(rebasing: whole[at..<at + segment.count]))
+                    at += segment.count
+                }
             }
             guard good else { throw StoreError.mismatch(piece: piece) }
         }

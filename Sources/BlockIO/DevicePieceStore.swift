@@ -22,22 +22,26 @@ public final class DevicePieceStore: PieceStore {
     /// (`EZIO_TEST_WRITE_DELAY_MS`); zero otherwise.
     private let writeDelayMicroseconds: UInt32
 
+    /// Bytes of written data allowed to wait in the page cache for the device (write-behind):
+    /// 64 MiB, a few pieces and well under what a diskless client can spare.
+    public static let defaultWriteWindow = 64 << 20
+
     /// Opens `path` (read-write when `writable`) for a torrent with this layout and map.
     public convenience init(
         path: String, map: ExtentMap, pieceLength: Int, writable: Bool, exclusive: Bool = false,
         memory: MemoryBudget = MemoryBudget(bytes: 256 << 20), hashThreads: Int = WorkerThreads.coreCount, engine: IOEngine = .pwrite,
-        queueDepth: Int = 64
+        queueDepth: Int = 64, writeWindow: Int = DevicePieceStore.defaultWriteWindow
     ) throws(SystemError) {
         try self.init(
             device: BlockDevice(path: path, writable: writable, exclusive: exclusive), map: map, pieceLength: pieceLength,
-            writable: writable, memory: memory, hashThreads: hashThreads, engine: engine, queueDepth: queueDepth)
+            writable: writable, memory: memory, hashThreads: hashThreads, engine: engine, queueDepth: queueDepth, writeWindow: writeWindow)
     }
 
     /// A store on `device`, already open (read-write when `writable`).
     public init(
         device: BlockDevice, map: ExtentMap, pieceLength: Int, writable: Bool,
         memory: MemoryBudget = MemoryBudget(bytes: 256 << 20), hashThreads: Int = WorkerThreads.coreCount, engine: IOEngine = .pwrite,
-        queueDepth: Int = 64
+        queueDepth: Int = 64, writeWindow: Int = DevicePieceStore.defaultWriteWindow
     ) throws(SystemError) {
         let path = device.path
         self.device = device
@@ -49,7 +53,7 @@ public final class DevicePieceStore: PieceStore {
         self.hashers = WorkerPool(threads: hashThreads)
         let delay = getenv("EZIO_TEST_WRITE_DELAY_MS").flatMap { UInt32(String(cString: $0)) } ?? 0
         self.writeDelayMicroseconds = min(delay, 10_000) * 1000
-        self.writer = try engine.makeWriter(device: device, queueDepth: queueDepth)
+        self.writer = try engine.makeWriter(device: device, queueDepth: queueDepth, writeWindow: writeWindow)
     }
 
     deinit { hashers.shutdown() }

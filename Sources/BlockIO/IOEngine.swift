@@ -6,6 +6,8 @@ public enum IOEngine: String, Sendable, CaseIterable {
     case pwrite = "pwritev"
     /// io_uring through liburing: all runs of a piece submitted at once.
     case ioUring = "io_uring"
+    /// O_DIRECT positional writes from the aligned piece buffers, past the page cache.
+    case direct = "direct"
 }
 
 /// Writes a verified piece's device runs.
@@ -16,11 +18,16 @@ protocol PieceWriter: Sendable {
 typealias ExtentMapRun = ExtentMap.Run
 
 extension IOEngine {
-    func makeWriter(device: BlockDevice, queueDepth: Int) throws(SystemError) -> any PieceWriter {
+    /// The writer for `device`; through the page cache, with write-behind of `writeWindow`
+    /// bytes unless that is 0.
+    func makeWriter(device: BlockDevice, queueDepth: Int, writeWindow: Int) throws(SystemError) -> any PieceWriter {
+        let cached: any PieceWriter
         switch self {
-        case .pwrite: return PositionalWriter(device: device)
-        case .ioUring: return try RingWriter(device: device, entries: queueDepth)
+        case .pwrite: cached = PositionalWriter(device: device)
+        case .ioUring: cached = try RingWriter(device: device, entries: queueDepth)
+        case .direct: return try DirectWriter(device: device)
         }
+        return writeWindow > 0 ? WriteBehind(cached, device: device, limit: writeWindow) : cached
     }
 }
 

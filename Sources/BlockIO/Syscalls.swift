@@ -85,6 +85,36 @@ enum Sys {
         }
     }
 
+    /// Reads exactly the bytes of `segments` in turn from `offset` (preadv, resumed after a
+    /// short read), or throws `.endOfFile` where the data ends.
+    static func preadvFully(_ fd: Int32, _ path: String, _ segments: [UnsafeMutableRawBufferPointer], _ offset: Int64) throws(SystemError) {
+        var vectors = segments.filter { $0.count > 0 }.map { iovec(iov_base: $0.baseAddress, iov_len: $0.count) }
+        var first = 0
+        var position = offset
+        while first < vectors.count {
+            let count = Int32(min(vectors.count - first, 1024))  // IOV_MAX
+            let got = vectors.withUnsafeBufferPointer { all in Glibc.preadv(fd, all.baseAddress! + first, count, off_t(position)) }
+            if got == -1 {
+                let code = errno
+                if code == EINTR { continue }
+                throw SystemError("preadv", path: path, cause: .errno(code), offset: position)
+            }
+            if got == 0 { throw SystemError("preadv", path: path, cause: .endOfFile(offset: position)) }
+            position += Int64(got)
+            var left = got
+            while left > 0, first < vectors.count {
+                if left >= vectors[first].iov_len {
+                    left -= vectors[first].iov_len
+                    first += 1
+                } else {
+                    vectors[first].iov_base = vectors[first].iov_base! + left
+                    vectors[first].iov_len -= left
+                    left = 0
+                }
+            }
+        }
+    }
+
     /// Writes exactly `count` bytes at `offset`; a write that stops making progress throws.
     static func pwriteFully(_ fd: Int32, _ path: String, _ buffer: UnsafeRawPointer, _ count: Int, _ offset: Int64) throws(SystemError) {
         var done = 0
@@ -115,6 +145,17 @@ enum Sys {
 
     static func fsync(_ fd: Int32, _ path: String) throws(SystemError) {
         _ = try retrying("fsync", path) { Glibc.fsync(fd) }
+    }
+
+    /// Starts writeback of `length` bytes at `offset` (`wait` false), or starts it and waits
+    /// until those bytes are on the device (`wait` true). A failed writeback (EIO, ENOSPC on a
+    /// thin device) is reported here, naming the range's start.
+    static func syncFileRange(_ fd: Int32, _ path: String, _ offset: Int64, _ length: Int, wait: Bool) throws(SystemError) {
+        while ezio_sync_file_range(fd, offset, Int64(length), wait ? 1 : 0) == -1 {
+            let code = errno
+            if code == EINTR { continue }
+            throw SystemError("sync_file_range", path: path, cause: .errno(code), offset: offset)
+        }
     }
 
     static func rename(_ from: String, _ to: String) throws(SystemError) {

@@ -59,3 +59,14 @@ int ezio_lower_thread_priority(void) {
     int io = (int)syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, tid, 3 << 13 /* IOPRIO_CLASS_IDLE */);
     return nice == 0 && io == 0 ? 0 : -1;
 }
+
+#include <fcntl.h>
+
+int ezio_sync_file_range(int fd, int64_t offset, int64_t length, int wait) {
+    unsigned int flags = wait
+        ? (SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER)
+        : SYNC_FILE_RANGE_WRITE;
+    return sync_file_range(fd, offset, length, flags);
+}
+
+const int ezio_o_direct = O_DIRECT;

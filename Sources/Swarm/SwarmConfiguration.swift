@@ -36,6 +36,10 @@ public struct SwarmConfiguration: Sendable {
     public var eventLoopThreads = System.coreCount
     /// Threads reading blocks for peers.
     public var readThreads = 4
+    /// Send block payloads from file-backed storage with `sendfile` instead of reading them
+    /// into memory first. Off by default: between network namespaces on one host (veth) it
+    /// cost the seeder more CPU than the copy it saves (scripts/bench-transfer, ezio-sendfile).
+    public var zeroCopySend = false
 
     /// Defaults.
     public init() {}

@@ -6,6 +6,8 @@ enum SwarmMetrics {
     static let receivedBytes = Counter(label: "ezio_received_bytes_total")
     /// Payload bytes sent to peers.
     static let sentBytes = Counter(label: "ezio_sent_bytes_total")
+    /// Of those, bytes sent with `sendfile` from the store's file, never read into memory.
+    static let sentFromFileBytes = Counter(label: "ezio_sent_from_file_bytes_total")
     /// Peers connected now (after the handshake), all torrents.
     static let peersConnected = Meter(label: "ezio_peers_connected")
     /// Incoming connections closed at once: too many from that address (or in all) had not
@@ -14,7 +16,7 @@ enum SwarmMetrics {
 
     /// Creates every metric now, so /metrics lists them at zero before anything happened.
     static let registered: Bool = {
-        _ = (receivedBytes, sentBytes, peersConnected, refusedIncoming)
+        _ = (receivedBytes, sentBytes, sentFromFileBytes, peersConnected, refusedIncoming)
         return true
     }()
 }

@@ -45,6 +45,24 @@ import Torrent
         #expect(throws: StoreError.self) { try Self.read(source, piece: 0, offset: Self.pieceLength - 10, length: 20) }
     }
 
+    /// The ranges `sendfile` sends from: only of pieces that matched (a piece not checked yet
+    /// is hashed first), never of the bad one, and never outside a piece or past the file.
+    @Test func fileRangesAreGivenForGoodPiecesOnly() throws {
+        let scratch = ScratchFolder("checked-source-ranges")
+        let (source, _) = try Self.source(scratch)
+        #expect(source.descriptor != nil)
+        #expect(try source.fileRanges(piece: 3, offset: 16_384, length: 16_384) == [FileRange(offset: Int64(3 * Self.pieceLength + 16_384), length: 16_384)])
+        #expect(source.counts == (good: 1, bad: 0, unchecked: 3))
+        #expect(throws: StoreError.mismatch(piece: 2)) { try source.fileRanges(piece: 2, offset: 0, length: 16_384) }
+        #expect(throws: StoreError.self) { try source.fileRanges(piece: 3, offset: Self.pieceLength - 10, length: 20) }
+        #expect(throws: StoreError.self) { try source.fileRanges(piece: 7, offset: 0, length: 1) }
+        // An image file cut short: the ranges past its end are left to `read`, which says so.
+        let map = try ExtentMap(deviceExtents: [(0, Int64(8 * Self.pieceLength))])
+        let short = try DevicePieceStore(path: scratch.file("source"), map: map, pieceLength: Self.pieceLength, writable: false)
+        #expect(try short.fileRanges(piece: 3, offset: 0, length: 100) != nil)
+        #expect(try short.fileRanges(piece: 5, offset: 0, length: 100) == nil)
+    }
+
     @Test func theBackgroundCheckFindsTheBadPiece() throws {
         let (source, _) = try Self.source(ScratchFolder("checked-source-bg"))
         let found = NIOLockedValueBox<[Int]?>(nil)

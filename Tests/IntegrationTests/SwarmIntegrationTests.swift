@@ -8,8 +8,10 @@ import TestSupport
 struct SwarmIntegrationTests {
     /// `ezio seed` from an image file, `ezio clone` into a loop device pre-filled with a
     /// pattern: every extent matches the source, every byte outside the extents still holds
-    /// the pattern.
-    @Test func cloneIntoALoopDeviceTouchesOnlyTheExtents() throws {
+    /// the pattern. In each write mode: io_uring with write-behind (the default), O_DIRECT,
+    /// the page cache alone, pwritev with a 1 MiB write-behind window (waits at every piece).
+    @Test(arguments: [[], ["--io-engine", "direct"], ["--write-window", "0"], ["--io-engine", "pwritev", "--write-window", "1M"]])
+    func cloneIntoALoopDeviceTouchesOnlyTheExtents(mode: [String]) throws {
         let scratch = ScratchFolder("swarm-loop")
         // Source: 48 MiB image with data at 1 MiB (5 MiB), 20 MiB (3 MiB + 8 KiB) and 40 MiB (1 MiB);
         // whole filesystem blocks, as SEEK_DATA reports data per block.
@@ -27,7 +29,7 @@ struct SwarmIntegrationTests {
         let seed = try Background([Integration.ezio, "seed", scratch.file("s.torrent"), scratch.file("source.img"), "--port", "\(port)"], log: scratch.file("seed.log"))
         try seed.wait(for: "seeding")
         // The pattern is data: --force; a loop device: --allow-loop.
-        let clone = try Command.run([Integration.ezio, "clone", scratch.file("s.torrent"), loop.path, "--state-dir", scratch.file("state"), "--allow-loop", "--force", "--peer", "127.0.0.1:\(port)", "--seed-idle", "0", "--json-progress"], timeout: 120)
+        let clone = try Command.run([Integration.ezio, "clone", scratch.file("s.torrent"), loop.path, "--state-dir", scratch.file("state"), "--allow-loop", "--force", "--peer", "127.0.0.1:\(port)", "--seed-idle", "0", "--json-progress"] + mode, timeout: 120)
         #expect(clone.status == 0, "\(clone.stderr)")
         let lines = clone.stdout.split(separator: "\n")
         #expect(lines.last?.contains("\"state\":\"done\"") == true)
@@ -230,7 +232,10 @@ struct CloneContractTests {
     @Test func usageErrorsExitTwo() throws {
         let result = try Command.run([Integration.ezio, "clone", "x.torrent", "/tmp/x", "--io-engine", "floppy"])
         #expect(result.status == 2)
-        #expect(result.stderr.contains("--io-engine must be pwritev or io_uring"))
+        #expect(result.stderr.contains("--io-engine must be pwritev, io_uring or direct"))
+        let window = try Command.run([Integration.ezio, "clone", "x.torrent", "/tmp/x", "--write-window=-1"])
+        #expect(window.status == 2)
+        #expect(window.stderr.contains("--write-window must be a size like 64M, or 0"))
     }
 
     /// Help for the root and for every subcommand is printed, with status 0; so is the version.

@@ -52,6 +52,8 @@ public struct CloneJob: Sendable {
     public var memoryBudget = 256 << 20
     /// Write engine (the caller falls back to pwrite where io_uring is refused).
     public var ioEngine: IOEngine = .ioUring
+    /// Bytes written but not yet on the device at most (write-behind); 0 leaves it to the kernel.
+    public var writeWindow = DevicePieceStore.defaultWriteWindow
     /// Extra trackers besides the torrent's.
     public var trackers: [String] = []
     /// Where counters go (/metrics and a log line), if anywhere.
@@ -77,7 +79,8 @@ public struct CloneJob: Sendable {
             do {
                 store = try DevicePieceStore(
                     path: targetPath, map: map, pieceLength: metainfo.pieceLength, writable: true, exclusive: isDevice,
-                    memory: MemoryBudget(bytes: memoryBudget), hashThreads: tuning.writeThreads, engine: ioEngine, queueDepth: tuning.queueDepth)
+                    memory: MemoryBudget(bytes: memoryBudget), hashThreads: tuning.writeThreads, engine: ioEngine, queueDepth: tuning.queueDepth,
+                    writeWindow: writeWindow)
                 if isDevice { try? store.device.setReadAhead(kib: tuning.readAheadKiB) }
             } catch {
                 throw JobError("\(error)")

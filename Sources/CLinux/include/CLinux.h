@@ -47,4 +47,12 @@ int ezio_spawn_close_from(posix_spawn_file_actions_t *actions, int from);
 /// Lowers the calling thread to nice 19 and the idle I/O class; 0 on success.
 int ezio_lower_thread_priority(void);
 
+/// sync_file_range(2), declared by glibc only under _GNU_SOURCE. With `wait` zero it starts
+/// writeback of the range (SYNC_FILE_RANGE_WRITE); otherwise it also waits for writeback of
+/// the range to end (WAIT_BEFORE | WRITE | WAIT_AFTER). -1 with errno on failure.
+int ezio_sync_file_range(int fd, int64_t offset, int64_t length, int wait);
+
+/// O_DIRECT, which Glibc only defines under _GNU_SOURCE.
+extern const int ezio_o_direct;
+
 #endif

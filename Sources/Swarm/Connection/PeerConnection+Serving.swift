@@ -76,30 +76,40 @@ extension PeerConnection {
         readInFlight = true
         let allocator = context.channel.allocator
         let store = session.store
+        let zeroCopy = session.zeroCopy
+        let files = zeroCopy == nil ? nil : store as? any FileBackedPieceStore
         let eventLoop = context.eventLoop
-        let future = session.readPool.runIfActive(eventLoop: eventLoop) { () -> (buffers: [ByteBuffer], withheld: [BlockRequest]) in
-            var buffers: [ByteBuffer] = []
+        let future = session.readPool.runIfActive(eventLoop: eventLoop) { () -> (blocks: [OutgoingBlock], withheld: [BlockRequest]) in
+            var blocks: [OutgoingBlock] = []
             var withheld: [BlockRequest] = []
-            buffers.reserveCapacity(batch.count)
-            for block in batch {
-                var buffer = allocator.buffer(capacity: 13 + block.length)
-                buffer.writeInteger(UInt32(9 + block.length))
-                buffer.writeInteger(UInt8(7))
-                buffer.writeInteger(UInt32(block.piece))
-                buffer.writeInteger(UInt32(block.offset))
-                do {
-                    try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: block.length) { raw in
-                        try store.read(piece: block.piece, offset: block.offset, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<block.length]))
-                        return block.length
+            blocks.reserveCapacity(batch.count)
+            if let files {
+                for block in batch {
+                    var header = allocator.buffer(capacity: 13)
+                    Self.writeHeader(of: block, to: &header)
+                    do {
+                        if let ranges = try files.fileRanges(piece: block.piece, offset: block.offset, length: block.length) {
+                            blocks.append(.file(header: header, ranges: ranges, length: block.length))
+                        } else {
+                            blocks.append(.bytes(try Self.read([block], from: store, allocator: allocator), length: block.length))
+                        }
+                    } catch let error as StoreError where error.mismatchedPiece == block.piece {
+                        // A source piece that does not match the torrent is never sent.
+                        withheld.append(block)
                     }
-                } catch let error as StoreError where error.mismatchedPiece == block.piece {
-                    // A source piece that does not match the torrent is never sent.
-                    withheld.append(block)
-                    continue
                 }
-                buffers.append(buffer)
+                return (blocks, withheld)
             }
-            return (buffers, withheld)
+            // Blocks that follow each other in a piece are read in one call, into one buffer
+            // that holds their messages one after the other.
+            for span in Self.spans(of: batch) {
+                do {
+                    blocks.append(.bytes(try Self.read(span, from: store, allocator: allocator), length: span.reduce(0) { $0 + $1.length }))
+                } catch let error as StoreError where error.mismatchedPiece == span[0].piece {
+                    withheld.append(contentsOf: span)
+                }
+            }
+            return (blocks, withheld)
         }
         future.whenComplete { [self] result in
             readInFlight = false
@@ -113,13 +123,13 @@ extension PeerConnection {
             case .success(let read):
                 for piece in Set(read.withheld.map(\.piece)) { session.withhold(piece) }
                 if peerSupportsFast { for block in read.withheld { send(.reject(block)) } }
-                var bytes = 0
-                for buffer in read.buffers {
-                    bytes += buffer.readableBytes - 13
-                    context.write(wrapOutboundOut(buffer), promise: nil)
-                }
+                // Corked while a batch goes out: each sendfile'd payload follows its 13-byte
+                // header in a separate call, which would otherwise leave as a packet of its own.
+                let corked = zeroCopy != nil && Self.setCork(true, context)
+                let bytes = write(read.blocks, zeroCopy: zeroCopy, context: context)
                 flushOutbound()
                 context.flush()
+                if corked { _ = Self.setCork(false, context) }
                 session.recordUpload(bytes, to: remotePeerID)
                 serveRequests()
             case .failure(let error):
@@ -128,4 +138,92 @@ extension PeerConnection {
             }
         }
     }
+
+    /// Runs of requests for consecutive bytes of one piece, in the order asked.
+    static func spans(of batch: [BlockRequest]) -> [[BlockRequest]] {
+        var spans: [[BlockRequest]] = []
+        for block in batch {
+            if let last = spans.last?.last, last.piece == block.piece, last.offset + last.length == block.offset {
+                spans[spans.count - 1].append(block)
+            } else {
+                spans.append([block])
+            }
+        }
+        return spans
+    }
+
+    private static func writeHeader(of block: BlockRequest, to buffer: inout ByteBuffer) {
+        buffer.writeInteger(UInt32(9 + block.length))
+        buffer.writeInteger(UInt8(7))
+        buffer.writeInteger(UInt32(block.piece))
+        buffer.writeInteger(UInt32(block.offset))
+    }
+
+    /// The piece messages of `span` (consecutive blocks of one piece) in one buffer, their
+    /// payloads read from `store` in one scattered read.
+    static func read(_ span: [BlockRequest], from store: any PieceStore, allocator: ByteBufferAllocator) throws -> ByteBuffer {
+        let total = span.reduce(0) { $0 + 13 + $1.length }
+        var buffer = allocator.buffer(capacity: total)
+        try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { raw in
+            var segments: [UnsafeMutableRawBufferPointer] = []
+            segments.reserveCapacity(span.count)
+            var at = 0
+            for block in span {
+                raw.storeBytes(of: UInt32(9 + block.length).bigEndian, toByteOffset: at, as: UInt32.self)
+                raw.storeBytes(of: UInt8(7), toByteOffset: at + 4, as: UInt8.self)
+                raw.storeBytes(of: UInt32(block.piece).bigEndian, toByteOffset: at + 5, as: UInt32.self)
+                raw.storeBytes(of: UInt32(block.offset).bigEndian, toByteOffset: at + 9, as: UInt32.self)
+                segments.append(UnsafeMutableRawBufferPointer(rebasing: raw[at + 13..<at + 13 + block.length]))
+                at += 13 + block.length
+            }
+            try store.read(piece: span[0].piece, offset: span[0].offset, scatteringInto: segments)
+            return total
+        }
+        return buffer
+    }
+
+    private static let cork = ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: 3))  // TCP_CORK
+
+    /// Sets TCP_CORK on the connection's socket; false when that is not possible.
+    private static func setCork(_ on: Bool, _ context: ChannelHandlerContext) -> Bool {
+        guard let options = context.channel.syncOptions else { return false }
+        return (try? options.setOption(cork, value: on ? 1 : 0)) != nil
+    }
+
+    /// Writes piece messages (without flushing); returns their payload bytes. A payload from
+    /// the file goes as `FileRegion`s, and the last write keeps the file open until it is done.
+    private func write(_ blocks: [OutgoingBlock], zeroCopy: ZeroCopyFile?, context: ChannelHandlerContext) -> Int {
+        var writes: [IOData] = []
+        var bytes = 0
+        for block in blocks {
+            switch block {
+            case .bytes(let buffer, let length):
+                writes.append(.byteBuffer(buffer))
+                bytes += length
+            case .file(let header, let ranges, let length):
+                guard let zeroCopy else { continue }
+                writes.append(.byteBuffer(header))
+                writes.append(contentsOf: ranges.map { .fileRegion(zeroCopy.region($0)) })
+                bytes += length
+                SwarmMetrics.sentFromFileBytes.increment(by: length)
+            }
+        }
+        for (index, data) in writes.enumerated() {
+            if index == writes.count - 1, let zeroCopy {
+                let done = context.eventLoop.makePromise(of: Void.self)
+                done.futureResult.whenComplete { _ in withExtendedLifetime(zeroCopy) {} }
+                context.write(wrapOutboundOut(data), promise: done)
+            } else {
+                context.write(wrapOutboundOut(data), promise: nil)
+            }
+        }
+        return bytes
+    }
+}
+
+/// A piece message ready to go: its bytes read into memory, or its header and where its
+/// payload lies in the store's file.
+enum OutgoingBlock: Sendable {
+    case bytes(ByteBuffer, length: Int)
+    case file(header: ByteBuffer, ranges: [FileRange], length: Int)
 }

@@ -10,7 +10,7 @@ import Torrent
 /// piece buffer.
 final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
+    typealias OutboundOut = IOData
 
     /// Finds the session for an incoming handshake's info-hash.
     typealias SessionLookup = @Sendable (SHA1Digest) -> TorrentSession?
@@ -205,6 +205,6 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
         guard let context, let buffer = outbound, buffer.readableBytes > 0 else { return }
         outbound = nil
         lastSentAt = .now()
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.byteBuffer(buffer)), promise: nil)
     }
 }

@@ -20,6 +20,8 @@ public final class TorrentSession: Sendable {
     public let configuration: SwarmConfiguration
     let logger: Logger
     let readPool: NIOThreadPool
+    /// The store's file for `sendfile`, when it has one and the configuration allows it.
+    let zeroCopy: ZeroCopyFile?
     let uploadLimiter: UploadLimiter
     let state: NIOLockedValueBox<State>
     /// Phase changes, for whoever waits on the session.
@@ -59,6 +61,8 @@ public final class TorrentSession: Sendable {
         var hashFailures: Int64 = 0
         var bytesHad: Int64 = 0
         var commitsInFlight = 0
+        /// When the newest piece was fully received (handed to the store to verify and write).
+        var lastPieceReceived: ContinuousClock.Instant?
         var phase: SessionPhase = .downloading
         var blockTimes = RunningStatistics()
         /// Connected peers that have every piece; they are not in the picker's availability,
@@ -86,6 +90,7 @@ public final class TorrentSession: Sendable {
         self.geometry = UniformPieces(pieceLength: metainfo.pieceLength, totalLength: metainfo.totalLength)
         self.configuration = configuration
         self.readPool = readPool
+        self.zeroCopy = configuration.zeroCopySend ? (store as? any FileBackedPieceStore).flatMap(ZeroCopyFile.init) : nil
         var logger = logger
         logger[metadataKey: "torrent"] = "\(metainfo.name)"
         self.logger = logger

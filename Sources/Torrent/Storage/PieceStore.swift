@@ -23,8 +23,25 @@ public protocol PieceStore: AnyObject, Sendable {
     /// event loops).
     func read(piece: Int, offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(StoreError)
 
+    /// Reads consecutive bytes of piece `piece` from `offset` into `segments` in turn: the
+    /// payload slots of several piece messages laid out between their headers. A store that
+    /// can reads each stored run in one call (preadv) instead of one call per block.
+    /// Blocking, like `read`.
+    func read(piece: Int, offset: Int, scatteringInto segments: [UnsafeMutableRawBufferPointer]) throws(StoreError)
+
     /// Makes everything written durable (fsync).
     func flush() throws(StoreError)
+}
+
+extension PieceStore {
+    /// One `read` per segment.
+    public func read(piece: Int, offset: Int, scatteringInto segments: [UnsafeMutableRawBufferPointer]) throws(StoreError) {
+        var at = offset
+        for segment in segments {
+            try read(piece: piece, offset: at, into: segment)
+            at += segment.count
+        }
+    }
 }
 
 /// What committing a piece gave.
