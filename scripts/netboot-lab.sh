@@ -57,14 +57,16 @@ lab() {
 
 # client NAME LAB TAP [qemu arguments]: a QEMU guest with a blank 256 MiB virtio disk; its
 # serial console goes through a stamper (wall-clock seconds on each line) into NAME.console.
+# CLIENT_DISK (size), CLIENT_SMP, CLIENT_MEM (MiB) and CLIENT_DRIVE (more -drive options, like
+# ",throttling.bps-write=100000000") change the guest for benchmarks.
 client() {
   local name=$1 n=$2 t=$3; shift 3
-  truncate -s 256M "$work/$name.img"
+  truncate -s "${CLIENT_DISK:-256M}" "$work/$name.img"
   date +%s.%N > "$work/$name.start"
-  ip netns exec "ezio-e2e-$id-$n" timeout 900 qemu-system-x86_64 -accel tcg -smp 1 -m 1024 -display none -no-reboot \
-    -serial stdio -monitor none \
+  ip netns exec "ezio-e2e-$id-$n" timeout 900 qemu-system-x86_64 -accel tcg -smp "${CLIENT_SMP:-1}" -m "${CLIENT_MEM:-1024}" \
+    -display none -no-reboot -serial stdio -monitor none \
     -netdev "tap,id=net0,ifname=tap$n$t,script=no,downscript=no" \
-    -drive "file=$work/$name.img,format=raw,if=none,id=disk0" -device virtio-rng-pci "$@" \
+    -drive "file=$work/$name.img,format=raw,if=none,id=disk0${CLIENT_DRIVE:-}" -device virtio-rng-pci "$@" \
     < /dev/null > >(while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done > "$work/$name.console") 2> "$work/$name.qemu.log" &
   last=$!; pids+=($last)
 }

@@ -126,3 +126,33 @@ final class Semaphore: Sendable {
 }
 
 import Glibc
+
+/// A disk slower than the network: received pieces must not queue for it without bound.
+@Suite struct CommitQueueTests {
+    @Test func noPieceOpensWhileTwoPerHashingThreadWaitToBeWritten() throws {
+        let scratch = ScratchFolder("commit-queue")
+        scratch.truncate("target", to: 1 << 20)
+        let map = try ExtentMap(deviceExtents: [(0, 1 << 20)])
+        let store = try DevicePieceStore(path: scratch.file("target"), map: map, pieceLength: 65_536, writable: true, hashThreads: 1)
+        // The one hashing thread is busy until released: what is committed meanwhile waits.
+        let release = Semaphore()
+        store.hashers.submit { release.wait() }
+        let done = Semaphore()
+        for index in 0..<2 {
+            let piece = try #require(store.openPiece(index))
+            let data = [UInt8](repeating: UInt8(index), count: 65_536)
+            data.withUnsafeBytes { #expect(piece.store($0, at: 0)) }
+            store.commit(piece, expected: SHA1Digest.hash(data)) { outcome in
+                #expect(outcome == .stored(piece: index))
+                done.signal()
+            }
+        }
+        // The memory budget (256 MiB) would allow many more; the queue does not.
+        #expect(store.openPiece(2) == nil)
+        release.signal()
+        done.wait()
+        done.wait()
+        let piece = try #require(store.openPiece(2))
+        store.discard(piece)
+    }
+}
