@@ -57,23 +57,9 @@ public final class CheckedSource: FileBackedPieceStore {
 
     public func flush() throws(StoreError) { try inner.flush() }
 
+    /// One block: the scattered read with one segment.
     public func read(piece: Int, offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(StoreError) {
-        guard piece >= 0, piece < hashes.count else { throw StoreError("piece \(piece) is not in the torrent") }
-        switch checks.withLockedValue({ $0[piece] }) {
-        case .good:
-            try inner.read(piece: piece, offset: offset, into: buffer)
-        case .bad:
-            throw StoreError.mismatch(piece: piece)
-        case .unknown:
-            guard offset >= 0, offset + buffer.count <= layout.length(ofPiece: piece) else {
-                throw StoreError("read of \(buffer.count) bytes at \(offset) is outside piece \(piece)")
-            }
-            // The whole piece is read once here: hashed, and the block served from it.
-            let good = try check(piece) { whole in
-                buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: whole[offset..<offset + buffer.count]))
-            }
-            guard good else { throw StoreError.mismatch(piece: piece) }
-        }
+        try read(piece: piece, offset: offset, scatteringInto: [buffer])
     }
 
     public var descriptor: Int32? { (inner as? any FileBackedPieceStore)?.descriptor }
@@ -95,7 +81,8 @@ public final class CheckedSource: FileBackedPieceStore {
     }
 
     /// The scattered read of a piece known good; one not checked yet is hashed first and served
-    /// from what was read for that.
+    /// from what was read for that (the whole piece is read once: hashed, and the blocks
+    /// served from it).
     public func read(piece: Int, offset: Int, scatteringInto segments: [UnsafeMutableRawBufferPointer]) throws(StoreError) {
         guard piece >= 0, piece < hashes.count else { throw StoreError("piece \(piece) is not in the torrent") }
         switch checks.withLockedValue({ $0[piece] }) {
