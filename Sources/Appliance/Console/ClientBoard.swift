@@ -3,95 +3,12 @@ import NIOCore
 import PeerProtocol
 import Swarm
 
-/// One client machine on the seeder's console.
-public struct ClientRow: Sendable, Equatable, Codable {
-    /// Its peer ID (printable).
-    public var id: String
-    /// IP (and BitTorrent port when the tracker told it).
-    public var address: String
-    /// Fraction of the image it has, 0...1.
-    public var progress: Double
-    /// Bytes per second it receives (estimated from its progress).
-    public var rate: Int64
-    /// booting, downloading, seeding, checking (stopped seeding, its own check and report to
-    /// come), done, failed, stopped or gone.
-    public var state: String
-    /// It has the whole image, verified.
-    public var finished: Bool
-    /// Seconds from first sight to finishing.
-    public var seconds: Int?
-    /// From the client's own report: its target disk.
-    public var target: String?
-    /// From the client's own report: why it failed.
-    public var error: String?
-    /// Its MAC address, from its PXE boot or the neighbour table.
-    public var mac: String?
-    /// Its firmware, from its PXE boot: bios, uefi...
-    public var firmware: String?
-    /// The last boot file the seeder's PXE server gave it.
-    public var boot: String?
-    /// From the client's own report: bytes of the image its disk already held (not fetched).
-    public var reused: Int64?
-
-    enum CodingKeys: String, CodingKey {
-        case id, address, progress, rate, state, finished, seconds, target, error, mac, firmware, boot, reused
-    }
-}
-
 /// A machine seen network-booting (by the seeder's proxy DHCP and TFTP), before it is a peer.
 struct BootRecord: Sendable, Equatable {
     var mac: String
     var address: String?
     var firmware: String?
     var file: String
-}
-
-/// What a client reports at its end (`POST /report`, a JSON object): the seeder console
-/// shows it even after the client has powered off.
-public struct ClientReport: Sendable, Codable, Equatable {
-    /// The client's peer ID, as printed (ties the report to its row), or empty.
-    public var peerID: String?
-    /// done or failed.
-    public var state: String
-    /// Why it failed.
-    public var error: String?
-    /// Target disk model.
-    public var model: String?
-    /// Target disk serial.
-    public var serial: String?
-    /// Target device node.
-    public var device: String?
-    /// Seconds the clone took.
-    public var seconds: Int?
-    /// Bytes of the image the disk already held, checked and not fetched.
-    public var reused: Int64?
-
-    /// Creates a report.
-    public init(peerID: String?, state: String, error: String?, model: String?, serial: String?, device: String?, seconds: Int?, reused: Int64? = nil) {
-        self.peerID = peerID
-        self.state = state
-        self.error = error
-        self.model = model
-        self.serial = serial
-        self.device = device
-        self.seconds = seconds
-        self.reused = reused
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case peerID = "peer_id"
-        case state, error, model, serial, device, seconds, reused
-    }
-
-    /// The report with every text field safe to print: control characters escaped (a report
-    /// comes from anyone on the LAN and reaches the operator's terminal and the log), each
-    /// field at most 200 characters.
-    public func escaped() -> ClientReport {
-        func clean(_ text: String?) -> String? { text.map { PrintableText.escape($0, limit: 200) } }
-        return ClientReport(
-            peerID: clean(peerID), state: PrintableText.escape(state, limit: 32), error: clean(error), model: clean(model),
-            serial: clean(serial), device: clean(device), seconds: seconds, reused: reused)
-    }
 }
 
 /// Every client seen, from the seeder's connections (live progress from HAVE messages) and
@@ -103,6 +20,8 @@ public final class ClientBoard: Sendable {
         var firstSeen: NIODeadline
         /// Smoothed: a client's progress moves by whole pieces, in bursts.
         var meter = RateMeter(smoothing: 0.5)
+        /// Over its announced upload counter: it changes only at announces.
+        var uploadMeter = RateMeter()
         /// The tracker heard it complete (announced left=0 or completed): only then may it count
         /// as done, whatever its connections or a report claim.
         var trackerCompleted = false
@@ -158,6 +77,12 @@ public final class ClientBoard: Sendable {
                     row: ClientRow(id: key, address: peer.address.host, progress: 0, rate: 0, state: "downloading", finished: false), firstSeen: now)]
                     .announced = true
                 if peer.completed { entries[key]?.trackerCompleted = true }
+                entries[key]?.row.uploaded = peer.uploaded
+                // Sampled at the announce itself, so the rate spans the two last announces.
+                if var entry = entries[key] {
+                    if entry.uploadMeter.record(peer.uploaded, at: peer.lastSeen) { entry.row.uploadRate = entry.uploadMeter.rate }
+                    entries[key] = entry
+                }
                 update(&entries, key: key, address: peer.address.host, port: peer.address.port,
                        progress: connected.contains(key) ? nil : fraction, finished: peer.completed, stopped: peer.stopped, now: now)
                 if !connected.contains(key), !peer.stopped, now - peer.lastSeen > stale, !(entries[key]?.row.finished ?? false) {
@@ -213,7 +138,40 @@ public final class ClientBoard: Sendable {
                 }
                 entries[key] = entry
             }
+            Self.showUnmatched(reports, in: &entries, now: now)
+            for key in entries.keys {
+                let row = entries[key]!.row
+                entries[key]!.row.eta = !row.finished && row.state == "downloading" && row.rate > 0
+                    ? Int((1 - row.progress) * Double(totalBytes) / Double(row.rate)) : nil
+            }
             return entries.filter { previous[$0.key] != $0.value.row.state }.map(\.value.row).sorted { $0.id < $1.id }
+        }
+    }
+
+    /// A report from an address no client row has (a machine that failed before it announced:
+    /// no disk found, the wrong disk refused) gets a row of its own, taking over the booting
+    /// row of the same address; it goes once a client at that address announces. Such a row
+    /// is never done: only the tracker can confirm that.
+    private static func showUnmatched(_ reports: [String: ClientReport], in entries: inout [String: Entry], now: NIODeadline) {
+        func ip(_ address: String) -> String { address.split(separator: ":").first.map(String.init) ?? "" }
+        let announced = Set(entries.filter { !$0.key.hasPrefix("boot:") && !$0.key.hasPrefix("report:") }.map { ip($0.value.row.address) })
+        for key in entries.keys where key.hasPrefix("report:") && (announced.contains(String(key.dropFirst(7))) || reports[String(key.dropFirst(7))] == nil) {
+            entries[key] = nil
+        }
+        for (address, report) in reports where !announced.contains(address) {
+            let key = "report:" + address
+            var entry = entries[key] ?? Entry(
+                row: ClientRow(id: address, address: address, progress: 0, rate: 0, state: "starting", finished: false), firstSeen: now)
+            if let bootKey = entries.first(where: { $0.key.hasPrefix("boot:") && $0.value.row.address == address })?.key {
+                let boot = entries.removeValue(forKey: bootKey)!.row
+                (entry.row.mac, entry.row.firmware, entry.row.boot) = (boot.mac, boot.firmware, boot.boot)
+            }
+            let target = [report.device, report.model, report.serial].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+            entry.row.target = target.isEmpty ? nil : target
+            entry.row.state = report.state == "failed" ? "failed" : "starting"
+            entry.row.error = report.state == "failed" ? report.error : nil
+            entry.row.seconds = report.state == "failed" ? report.seconds : nil
+            entries[key] = entry
         }
     }
 
@@ -281,14 +239,6 @@ public final class ClientBoard: Sendable {
                 if a.progress != b.progress { return a.progress < b.progress }
                 return a.address < b.address
             }
-        }
-    }
-
-    /// Reports whose address matches no row yet (a client that failed before it announced).
-    public var orphanReports: [(ip: String, report: ClientReport)] {
-        let known = Set(rows.map { $0.address.split(separator: ":").first.map(String.init) ?? "" })
-        return reportsByIP.withLockedValue { reports in
-            reports.filter { !known.contains($0.key) }.map { ($0.key, $0.value) }.sorted { $0.ip < $1.ip }
         }
     }
 }

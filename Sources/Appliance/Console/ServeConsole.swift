@@ -3,30 +3,33 @@ import ServiceLifecycle
 import Swarm
 
 /// The seeder's live view: a full-screen table of clients redrawn every second, or JSON
-/// events (`--json`) for scripts and tests.
+/// events (`--json`) for scripts and tests; the same events always go to the web console.
 struct ServeConsole: Service {
     let session: TorrentSession
     let tracker: EmbeddedTracker
     let board: ClientBoard
-    let links: ServeJob.Links
-    let json: Bool
-    let name: String
+    let lab: LabView
     let logger: Logger
+    /// Status events are sent every this many seconds.
+    static let statusInterval = 2
+
+    var links: ServeJob.Links { lab.links }
+    var name: String { lab.image.name }
 
     func run() async throws {
-        if json {
-            emit([
-                "event": "ready", "info_hash": .of(session.infoHash.hex), "name": .of(name), "size": .of(session.metainfo.totalLength),
-                "torrent_url": .of(links.torrent), "ipxe_url": .of(links.ipxe), "tracker_url": .of(links.tracker),
-                "kernel_cmdline": .of(links.kernelCommandLine), "dhcp": .of(links.dhcp), "pxe": .of(links.pxe),
-            ])
-        }
+        lab.publish([
+            "event": "ready", "info_hash": .of(session.infoHash.hex), "name": .of(name), "size": .of(session.metainfo.totalLength),
+            "torrent_url": .of(links.torrent), "ipxe_url": .of(links.ipxe), "tracker_url": .of(links.tracker),
+            "kernel_cmdline": .of(links.kernelCommandLine), "dhcp": .of(links.dhcp), "pxe": .of(links.pxe),
+        ])
+        let started = ContinuousClock.now
         var upload = RateMeter()
         upload.record(session.progress.uploaded)
         var ticks = 0
         while true {
             let slept: Void? = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
-            upload.record(session.progress.uploaded)
+            let uploaded = session.progress.uploaded
+            upload.record(uploaded)
             let uploadRate = upload.rate
             // The seeder announces to its own tracker: it is not one of the clients.
             let ours = session.configuration.peerID
@@ -34,29 +37,22 @@ struct ServeConsole: Service {
                 peers: session.peers, tracked: tracker.tracked(session.infoHash).filter { $0.peerID != ours }, neighbours: NeighbourTable.read())
             let rows = board.rows
             ticks += 1
-            if json {
-                for row in changed { emit(row: row) }
-                if ticks % 5 == 0 || slept == nil { emit(summary(rows, uploadRate: uploadRate)) }
-            } else {
-                StandardOutput.write(frame(rows, uploadRate: uploadRate))
+            for row in changed { lab.publish(Self.event(row)) }
+            if ticks % Self.statusInterval == 0 || slept == nil {
+                let elapsed = ContinuousClock.now - started
+                let t = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                lab.publish(StatusEvent(t: t, rows: rows, totalBytes: session.metainfo.totalLength, uploadRate: uploadRate, uploaded: uploaded))
             }
+            if !lab.json { StandardOutput.write(frame(rows, uploadRate: uploadRate)) }
             if slept == nil || Task.isCancelled {
-                if json { emit(["event": "end", "clients": .of(rows.count), "done": .of(rows.filter(\.finished).count)]) }
+                lab.publish(["event": "end", "clients": .of(rows.count), "done": .of(rows.filter(\.finished).count)])
                 return
             }
         }
     }
 
-    private func summary(_ rows: [ClientRow], uploadRate: Int64) -> [String: JSONValue] {
-        var counts: [String: Int] = [:]
-        for row in rows { counts[row.state, default: 0] += 1 }
-        let rowValues: [JSONValue] = rows.map { row in
-            ["address": .of(row.address), "progress": .of((row.progress * 1000).rounded() / 1000), "state": .of(row.state), "finished": .of(row.finished)]
-        }
-        return ["event": "status", "clients": .of(rows.count), "states": .object(counts.mapValues { .of($0) }), "upload_rate": .of(uploadRate), "rows": .array(rowValues)]
-    }
-
-    private func emit(row: ClientRow) {
+    /// A row that changed state, as a `client` event.
+    static func event(_ row: ClientRow) -> [String: JSONValue] {
         var event: [String: JSONValue] = [
             "event": "client", "id": .of(row.id), "address": .of(row.address), "progress": .of(row.progress),
             "rate": .of(row.rate), "state": .of(row.state), "finished": .of(row.finished),
@@ -68,25 +64,16 @@ struct ServeConsole: Service {
         if let firmware = row.firmware { event["firmware"] = .of(firmware) }
         if let boot = row.boot { event["boot"] = .of(boot) }
         if let reused = row.reused { event["reused"] = .of(reused) }
-        emit(event)
+        return event
     }
 
-    /// A PXE answer or TFTP transfer, as a `pxe` event (`--json`).
-    static func emit(_ pxe: PXEEvent) {
+    /// A PXE answer or TFTP transfer, as a `pxe` event.
+    static func event(_ pxe: PXEEvent) -> [String: JSONValue] {
         var event: [String: JSONValue] = ["event": "pxe", "kind": .of(pxe.kind.rawValue), "file": .of(pxe.file), "ipxe": .of(pxe.ipxe)]
         if let mac = pxe.mac { event["mac"] = .of(mac) }
         if let address = pxe.address { event["address"] = .of(address) }
         if let firmware = pxe.firmware { event["firmware"] = .of(firmware) }
-        emit(event)
-    }
-
-    private func emit(_ event: [String: JSONValue]) {
-        Self.emit(event)
-    }
-
-    private static func emit(_ event: [String: JSONValue]) {
-        guard let line = try? JSONOutput.encode(event) else { return }
-        StandardOutput.write(line + "\n")
+        return event
     }
 
     /// One screen: totals and ETA, the links and kernel command line, then a row per client.

@@ -1,4 +1,5 @@
 import BlockIO
+import FoundationEssentials
 import Logging
 import NIOConcurrencyHelpers
 import PeerProtocol
@@ -61,7 +62,7 @@ public struct ServeJob: Sendable {
     }
 
     /// The addresses clients are told.
-    public struct Links: Sendable, Codable {
+    public struct Links: Sendable, Codable, Equatable {
         /// The .torrent.
         public var torrent: String
         /// The iPXE script.
@@ -147,8 +148,13 @@ public struct ServeJob: Sendable {
         let session = engine.addTorrent(metainfo, store: source, have: have)
         let board = ClientBoard(totalBytes: metainfo.totalLength, pieceLength: metainfo.pieceLength, pieceCount: metainfo.pieceCount)
         routes.board.withLockedValue { $0 = board }
-        let console = ServeConsole(
-            session: session, tracker: tracker, board: board, links: links, json: json, name: metainfo.name, logger: logger)
+        let lab = LabView(
+            image: LabStatus.Image(
+                name: metainfo.name, size: metainfo.totalLength, infoHash: metainfo.infoHash.hex, pieces: metainfo.pieceCount,
+                pieceLength: metainfo.pieceLength, origin: origin(of: metainfo)),
+            seeder: LabStatus.Seeder(address: host, peerPort: port, httpPort: httpPort), links: links, json: json)
+        routes.lab.withLockedValue { $0 = lab }
+        let console = ServeConsole(session: session, tracker: tracker, board: board, lab: lab, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: engine),
             .init(service: server),
@@ -163,10 +169,9 @@ public struct ServeJob: Sendable {
         if let interface {
             let settings = PXEServer.Settings(
                 configuration: pxeConfiguration(host: host, port: httpPort), interface: interface, tftpRoot: root, proxyDHCP: pxe)
-            let json = json
             services.append(.init(service: PXEServer(settings: settings, logger: logger) { event in
                 board.record(event)
-                if json { ServeConsole.emit(event) }
+                lab.publish(ServeConsole.event(event))
             }))
         }
         services += metrics?.services(group: engine.group, logger: logger) ?? []
@@ -175,6 +180,27 @@ public struct ServeJob: Sendable {
         ])
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// How the served image came to be, in a line for the web console.
+    func origin(of metainfo: Metainfo) -> String {
+        var parts: [String] = []
+        if let torrentPath {
+            parts.append("served from \(torrentPath), \(source) checked against it piece by piece")
+        } else {
+            parts.append("made here from \(source)")
+        }
+        if let disk = metainfo.disk {
+            let partitions = disk.partitions.map { "\($0.number) \($0.filesystem ?? $0.type) (\($0.content))" }.joined(separator: ", ")
+            parts.append("a whole disk, \(disk.label) table, partitions \(partitions.isEmpty ? "none" : partitions)")
+        } else if metainfo.files.count > 1 {
+            parts.append("\(metainfo.files.count) extents")
+        }
+        var made: [String] = []
+        if let createdBy = metainfo.createdBy { made.append("by \(createdBy)") }
+        if let date = metainfo.creationDate { made.append("on \(Date(timeIntervalSince1970: Double(date)).ISO8601Format())") }
+        if !made.isEmpty { parts.append("created " + made.joined(separator: " ")) }
+        return parts.joined(separator: "; ")
     }
 
     /// Makes the torrent (hashing SOURCE is its check) or checks SOURCE against `--torrent`.

@@ -5,7 +5,9 @@ import NIOConcurrencyHelpers
 import Swarm
 
 /// What the seeder's HTTP port answers: the tracker, the torrent, the boot files and an iPXE
-/// script made for this seeder's address, and client reports.
+/// script made for this seeder's address, client reports, and the read-only web console (the
+/// page, its script and style, `/api/status` and `/api/events`): nothing on the port starts,
+/// stops or changes anything but the board of reports.
 final class ServeRoutes: Sendable {
     let tracker: EmbeddedTracker
     let bootDirectory: String?
@@ -13,6 +15,7 @@ final class ServeRoutes: Sendable {
     let links = NIOLockedValueBox<ServeJob.Links?>(nil)
     let torrent = NIOLockedValueBox<[UInt8]?>(nil)
     let board = NIOLockedValueBox<ClientBoard?>(nil)
+    let lab = NIOLockedValueBox<LabView?>(nil)
 
     init(tracker: EmbeddedTracker, bootDirectory: String?, logger: Logger) {
         self.tracker = tracker
@@ -33,6 +36,13 @@ final class ServeRoutes: Sendable {
             """
     }
 
+    /// A part of the web console, with its security headers.
+    static func page(_ text: String, type: String) -> HTTPServerResponse {
+        var response = HTTPServerResponse(contentType: type, body: Array(text.utf8))
+        response.headers = ConsolePage.headers
+        return response
+    }
+
     func answer(_ request: HTTPServerRequest) -> HTTPServerResponse {
         if let announce = tracker.route(request) { return announce }
         switch (request.method, request.path) {
@@ -47,6 +57,23 @@ final class ServeRoutes: Sendable {
                 return .text("no \(request.path): run scripts/build-netboot and pass --boot-dir\n", status: "404 Not Found")
             }
             return .file(bootDirectory + "/" + request.path.dropFirst("/boot/".count))
+        case ("GET", "/"), ("HEAD", "/"), ("GET", "/index.html"), ("HEAD", "/index.html"):
+            guard let lab = lab.withLockedValue({ $0 }) else { return .text("the torrent is still being made\n", status: "503 Service Unavailable") }
+            return Self.page(ConsolePage.render(lab.snapshot), type: "text/html; charset=utf-8")
+        case ("GET", "/console.js"), ("HEAD", "/console.js"):
+            return Self.page(ConsoleScript.text, type: "text/javascript; charset=utf-8")
+        case ("GET", "/console.css"), ("HEAD", "/console.css"):
+            return Self.page(ConsoleStyle.text, type: "text/css; charset=utf-8")
+        case ("GET", "/api/status"), ("HEAD", "/api/status"):
+            guard let lab = lab.withLockedValue({ $0 }), let json = try? JSONOutput.encode(lab.snapshot) else {
+                return .text("the torrent is still being made\n", status: "503 Service Unavailable")
+            }
+            return Self.page(json + "\n", type: "application/json")
+        case ("GET", "/api/events"), ("HEAD", "/api/events"):
+            guard let lab = lab.withLockedValue({ $0 }) else { return .text("the torrent is still being made\n", status: "503 Service Unavailable") }
+            var response = HTTPServerResponse.events(lab.events)
+            response.headers += ConsolePage.headers.filter { $0.name != "Cache-Control" }
+            return response
         case ("POST", "/report"):
             guard let report = (try? JSONDecoder().decode(ClientReport.self, from: Data(request.body)))?.escaped() else {
                 return .text("a report is a JSON object with at least \"state\"\n", status: "400 Bad Request")

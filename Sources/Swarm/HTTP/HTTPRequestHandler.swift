@@ -74,12 +74,17 @@ final class HTTPRequestHandler: ChannelInboundHandler {
                 response = .text("cannot open \(path)\n", status: "500 Internal Server Error")
             }
         }
+        let extra = response.headers.map { "\($0.name): \($0.value)\r\n" }.joined()
+        let channel = context.channel
+        if let stream = response.events, !head {
+            follow(stream, context: context, head: "HTTP/1.0 \(response.status)\r\nContent-Type: \(response.contentType)\r\n\(extra)Connection: close\r\n\r\n")
+            return
+        }
         let length = file != nil ? response.file!.size : response.body.count
         arm(context: context, in: .seconds(60) + .seconds(Int64(length / max(limits.minimumSendRate, 1))))
-        var buffer = context.channel.allocator.buffer(capacity: 160 + (head ? 0 : response.body.count))
-        buffer.writeString("HTTP/1.0 \(response.status)\r\nContent-Type: \(response.contentType)\r\nContent-Length: \(length)\r\nConnection: close\r\n\r\n")
+        var buffer = context.channel.allocator.buffer(capacity: 160 + extra.utf8.count + (head ? 0 : response.body.count))
+        buffer.writeString("HTTP/1.0 \(response.status)\r\nContent-Type: \(response.contentType)\r\nContent-Length: \(length)\r\n\(extra)Connection: close\r\n\r\n")
         if !head, file == nil { buffer.writeBytes(response.body) }
-        let channel = context.channel
         guard let file, !head else {
             try? file?.close()
             context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
@@ -92,6 +97,22 @@ final class HTTPRequestHandler: ChannelInboundHandler {
             try? handle.value.close()
             channel.close(promise: nil)
         }
+    }
+
+    /// Keeps the connection open as a follower of `stream`: no deadline (the stream drops a
+    /// follower that stops reading), the current state first, then live events.
+    private func follow(_ stream: HTTPEventStream, context: ChannelHandlerContext, head: String) {
+        let channel = context.channel
+        guard stream.follow(channel) != nil else {
+            respond(context: context, .text("too many event streams open\n", status: "503 Service Unavailable"), head: false)
+            return
+        }
+        deadline?.cancel()
+        deadline = nil
+        var buffer = channel.allocator.buffer(capacity: 256)
+        buffer.writeString(head)
+        for event in stream.welcome() { buffer.writeString(HTTPEventStream.frame(event)) }
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {

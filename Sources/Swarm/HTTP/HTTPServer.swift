@@ -32,6 +32,11 @@ public struct HTTPServerResponse: Sendable {
     /// A file sent as the body instead (with sendfile: the boot files are tens of MiB and a
     /// lab's clients ask for them at once; none is copied into memory).
     public var file: (path: String, size: Int)?
+    /// Header lines beyond Content-Type, Content-Length and Connection (names and values are
+    /// the server's own, never from a request).
+    public var headers: [(name: String, value: String)] = []
+    /// Server-Sent Events instead of a body: the connection stays open and follows the stream.
+    public var events: HTTPEventStream?
 
     /// Creates a response.
     public init(status: String = "200 OK", contentType: String = "text/plain; charset=utf-8", body: [UInt8]) {
@@ -46,6 +51,14 @@ public struct HTTPServerResponse: Sendable {
         guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return .notFound(path) }
         var response = Self(contentType: contentType, body: [])
         response.file = (path, Int(info.st_size))
+        return response
+    }
+
+    /// A response that follows `stream` (`text/event-stream`) until the client goes.
+    public static func events(_ stream: HTTPEventStream) -> Self {
+        var response = Self(contentType: "text/event-stream; charset=utf-8", body: [])
+        response.events = stream
+        response.headers = [("Cache-Control", "no-store")]
         return response
     }
 
