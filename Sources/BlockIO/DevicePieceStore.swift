@@ -26,15 +26,15 @@ public final class DevicePieceStore: PieceStore {
     /// (`EZIO_TEST_WRITE_DELAY_MS`); zero otherwise.
     private let writeDelayMicroseconds: UInt32
 
-    /// Bytes of written data allowed to wait in the page cache for the device (write-behind):
-    /// 64 MiB, a few pieces and well under what a diskless client can spare.
-    public static let defaultWriteWindow = 64 << 20
+    /// Written data allowed to wait in the page cache for the device (write-behind): about a
+    /// second of the device's pace, 8 to 64 MiB, well under what a diskless client can spare.
+    public static let defaultWriteWindow = WriteWindow.adaptive
 
     /// Opens `path` (read-write when `writable`) for a torrent with this layout and map.
     public convenience init(
         path: String, map: ExtentMap, pieceLength: Int, writable: Bool, exclusive: Bool = false,
         memory: MemoryBudget = MemoryBudget(bytes: 256 << 20), hashThreads: Int = WorkerThreads.coreCount, engine: IOEngine = .pwrite,
-        queueDepth: Int = 64, writeWindow: Int = DevicePieceStore.defaultWriteWindow
+        queueDepth: Int = 64, writeWindow: WriteWindow = DevicePieceStore.defaultWriteWindow
     ) throws(SystemError) {
         try self.init(
             device: BlockDevice(path: path, writable: writable, exclusive: exclusive), map: map, pieceLength: pieceLength,
@@ -45,7 +45,7 @@ public final class DevicePieceStore: PieceStore {
     public init(
         device: BlockDevice, map: ExtentMap, pieceLength: Int, writable: Bool,
         memory: MemoryBudget = MemoryBudget(bytes: 256 << 20), hashThreads: Int = WorkerThreads.coreCount, engine: IOEngine = .pwrite,
-        queueDepth: Int = 64, writeWindow: Int = DevicePieceStore.defaultWriteWindow
+        queueDepth: Int = 64, writeWindow: WriteWindow = DevicePieceStore.defaultWriteWindow
     ) throws(SystemError) {
         let path = device.path
         self.device = device

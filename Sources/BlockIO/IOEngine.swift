@@ -19,15 +19,19 @@ typealias ExtentMapRun = ExtentMap.Run
 
 extension IOEngine {
     /// The writer for `device`; through the page cache, with write-behind of `writeWindow`
-    /// bytes unless that is 0.
-    func makeWriter(device: BlockDevice, queueDepth: Int, writeWindow: Int) throws(SystemError) -> any PieceWriter {
+    /// unless that is 0.
+    func makeWriter(device: BlockDevice, queueDepth: Int, writeWindow: WriteWindow) throws(SystemError) -> any PieceWriter {
         let cached: any PieceWriter
         switch self {
         case .pwrite: cached = PositionalWriter(device: device)
         case .ioUring: cached = try RingWriter(device: device, entries: queueDepth)
         case .direct: return try DirectWriter(device: device)
         }
-        return writeWindow > 0 ? WriteBehind(cached, device: device, limit: writeWindow) : cached
+        switch writeWindow {
+        case .adaptive: return WriteBehind(cached, device: device, window: WriteBehindWindow(adaptive: WriteWindow.adaptiveBounds))
+        case .fixed(let bytes) where bytes > 0: return WriteBehind(cached, device: device, limit: bytes)
+        case .fixed: return cached
+        }
     }
 }
 

@@ -12,10 +12,15 @@ final class WriteBehind: PieceWriter {
     private let window: NIOLockedValueBox<WriteBehindWindow>
 
     /// Wraps `inner`, which writes to `device`, keeping at most about `limit` bytes pending.
-    init(_ inner: any PieceWriter, device: BlockDevice, limit: Int) {
+    convenience init(_ inner: any PieceWriter, device: BlockDevice, limit: Int) {
+        self.init(inner, device: device, window: WriteBehindWindow(limit: limit))
+    }
+
+    /// Wraps `inner`, which writes to `device`, with `window`'s rules.
+    init(_ inner: any PieceWriter, device: BlockDevice, window: WriteBehindWindow) {
         self.inner = inner
         self.device = device
-        self.window = NIOLockedValueBox(WriteBehindWindow(limit: limit))
+        self.window = NIOLockedValueBox(window)
     }
 
     func write(runs: [ExtentMapRun], from buffer: UnsafeMutableRawPointer) throws(SystemError) {
@@ -29,9 +34,14 @@ final class WriteBehind: PieceWriter {
         // Waited for outside the lock: the other hashing thread goes on writing meanwhile.
         for range in due {
             try Sys.syncFileRange(device.descriptor, device.path, range.offset, range.length, wait: true)
+            let now = ContinuousClock.now
+            window.withLockedValue { $0.waited(range.length, at: now) }
         }
     }
 
     /// Bytes written whose writeback has not been waited for.
     var pendingBytes: Int { window.withLockedValue { $0.pendingBytes } }
+
+    /// Bytes that may be pending now.
+    var limit: Int { window.withLockedValue { $0.limit } }
 }

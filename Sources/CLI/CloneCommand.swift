@@ -68,8 +68,8 @@ public struct CloneCommand: AsyncParsableCommand {
     @Option(name: .customLong("io-engine"), help: "pwritev, io_uring or direct (O_DIRECT) (default: io_uring, faster in scripts/bench-transfer; pwritev where the kernel refuses io_uring).")
     var ioEngine = "io_uring"
 
-    @Option(name: .customLong("write-window"), help: "Bytes written but not yet on the disk at most (write-behind; 0 leaves it to the kernel, which allows a fifth of RAM).")
-    var writeWindow = "64M"
+    @Option(name: .customLong("write-window"), help: "Bytes written but not yet on the disk at most (write-behind): auto is about a second of the disk's measured pace, 8 to 64 MiB; 0 leaves it to the kernel, which allows a fifth of RAM.")
+    var writeWindow = "auto"
 
     @Flag(name: .customLong("grow-last"), help: "Whole-disk torrents: grow the last partition to the end of a larger target (its filesystem is resized at the next boot).")
     var growLast = false
@@ -82,7 +82,7 @@ public struct CloneCommand: AsyncParsableCommand {
         guard seedRatio >= 0, seedIdle >= 0 else { throw ValidationError("--seed-ratio and --seed-idle must not be negative") }
         guard let bytes = ByteCount.parse(memory), bytes >= 1 << 20 else { throw ValidationError("--memory must be at least 1M") }
         guard IOEngine(rawValue: ioEngine) != nil else { throw ValidationError("--io-engine must be pwritev, io_uring or direct") }
-        guard let window = ByteCount.parse(writeWindow), window >= 0 else { throw ValidationError("--write-window must be a size like 64M, or 0") }
+        guard WriteWindow(writeWindow, parse: ByteCount.parse) != nil else { throw ValidationError("--write-window must be auto, a size like 64M, or 0") }
         if let pick, TargetSelector.Pick(rawValue: pick) == nil { throw ValidationError("--pick must be smallest, largest or first") }
         if let writeThreads, writeThreads < 1 { throw ValidationError("--write-threads must be at least 1") }
         if let queueDepth, !(1...4096).contains(queueDepth) { throw ValidationError("--queue-depth must be 1 to 4096") }
@@ -111,7 +111,7 @@ public struct CloneCommand: AsyncParsableCommand {
             engine = .pwrite
         }
         job.ioEngine = engine
-        job.writeWindow = Int(ByteCount.parse(writeWindow)!)
+        job.writeWindow = WriteWindow(writeWindow, parse: ByteCount.parse)!
         let printer = ProgressPrinter(json: jsonProgress)
         let outcome: CloneJob.Outcome
         do {

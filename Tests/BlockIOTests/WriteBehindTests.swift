@@ -23,6 +23,35 @@ import Torrent
         #expect(window.drain().isEmpty)
     }
 
+    /// An adaptive window follows the pace at which waits complete: about a second of it,
+    /// never under 8 MiB or over 64 MiB; a fixed window does not move.
+    @Test(arguments: [(20_000_000, 20_000_000), (200 << 20, 64 << 20), (1 << 20, 8 << 20)])
+    func anAdaptiveWindowHoldsASecondOfTheDevicesPace(pace: Int, limit: Int) {
+        var window = WriteBehindWindow(adaptive: WriteWindow.adaptiveBounds)
+        #expect(window.limit == 64 << 20, "it starts at the upper bound")
+        var now = ContinuousClock.now
+        // Waits of 1 MiB, each ending when the device has written it at `pace`.
+        let step = Duration.nanoseconds(Int64(Double(1 << 20) / Double(pace) * 1e9))
+        for _ in 0..<200 {
+            now += step
+            window.waited(1 << 20, at: now)
+        }
+        let tolerance = Double(limit) * 0.02
+        #expect(abs(Double(window.limit) - Double(limit)) <= tolerance, "limit \(window.limit), pace \(window.pace ?? 0)")
+
+        var fixed = WriteBehindWindow(limit: 1 << 30)
+        fixed.waited(1 << 20, at: now)
+        fixed.waited(1 << 20, at: now + .seconds(10))
+        #expect(fixed.limit == 1 << 30)
+    }
+
+    @Test func windowOptions() {
+        #expect(WriteWindow("auto", parse: { Int64($0) }) == .adaptive)
+        #expect(WriteWindow("0", parse: { Int64($0) }) == .fixed(0))
+        #expect(WriteWindow("-1", parse: { Int64($0) }) == nil)
+        #expect(WriteWindow("fast", parse: { Int64($0) }) == nil)
+    }
+
     @Test func aRangeLargerThanTheWindowIsDueAtOnce() {
         var window = WriteBehindWindow(limit: 100)
         #expect(window.wrote(Range(offset: 0, length: 0)).isEmpty)

@@ -235,7 +235,7 @@ struct CloneContractTests {
         #expect(result.stderr.contains("--io-engine must be pwritev, io_uring or direct"))
         let window = try Command.run([Integration.ezio, "clone", "x.torrent", "/tmp/x", "--write-window=-1"])
         #expect(window.status == 2)
-        #expect(window.stderr.contains("--write-window must be a size like 64M, or 0"))
+        #expect(window.stderr.contains("--write-window must be auto, a size like 64M, or 0"))
     }
 
     /// Help for the root and for every subcommand is printed, with status 0; so is the version.
