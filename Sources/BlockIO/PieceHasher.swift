@@ -52,8 +52,11 @@ public struct PieceHasher: Sendable {
 
     /// Hashes every piece. Opening the source fails as a whole; a piece that cannot be read
     /// (I/O error, device too short) is reported as `.unreadable` and the others go on.
-    /// `progress` is called from the worker threads with each finished piece's length.
-    public func hashAll(only wanted: [Bool]? = nil, progress: (@Sendable (Int) -> Void)? = nil) throws(SystemError) -> [Outcome] {
+    /// `progress` is called from the worker threads with each finished piece's length. Once
+    /// `stop` says so, the pieces not yet begun are skipped (the caller asked to stop).
+    public func hashAll(
+        only wanted: [Bool]? = nil, progress: (@Sendable (Int) -> Void)? = nil, stop: (@Sendable () -> Bool)? = nil
+    ) throws(SystemError) -> [Outcome] {
         let pieceCount = layout.pieceCount
         let workers = min(threadCount, max(1, pieceCount))
         var devices: [BlockDevice] = []
@@ -78,6 +81,10 @@ public struct PieceHasher: Sendable {
                 let index = next.value.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard index < pieceCount else { return }
                 if let wanted, !wanted[index] {
+                    results.store(.skipped, at: index)
+                    continue
+                }
+                if let stop, stop() {
                     results.store(.skipped, at: index)
                     continue
                 }

@@ -69,11 +69,16 @@ public struct CloneJob: Sendable {
 
     /// Runs the clone; `report` gets a progress line once a second and at each state change.
     public func run(logger: Logger, report: @escaping @Sendable (CloneProgress) -> Void) async throws -> Outcome {
+        // From here on SIGINT/SIGTERM end the clone in order, also before its services run.
+        let stop = await StopRequest.trap()
+        defer { stop.end() }
         let engine = SwarmEngine(configuration: swarm, logger: logger)
         return try await engine.withThreads {
             let metainfo = try await loadTorrent(group: engine)
+            try stop.check(while: "fetching the torrent")
             let map = try TorrentFile.layout(of: metainfo, from: torrent)
             let (targetPath, tuning, isDevice, worthChecking) = try chooseTarget(metainfo, map: map, logger: logger, report: report)
+            try stop.check(while: "choosing the target")
             try prepareTarget(targetPath, size: map.deviceEnd)
             let store: DevicePieceStore
             do {
@@ -86,12 +91,18 @@ public struct CloneJob: Sendable {
                 throw JobError("\(error)")
             }
             let record = ResumeRecord(directory: stateDirectory, infoHash: metainfo.infoHash, target: targetPath)
-            let have = try checkExisting(metainfo, map: map, targetPath: targetPath, record: record, all: checkAll || worthChecking, logger: logger, report: report)
+            let have = try checkExisting(
+                metainfo, map: map, targetPath: targetPath, record: record, all: checkAll || worthChecking, stop: stop, logger: logger, report: report)
+            try stop.check(while: "checking what is already on the target")
             let reused = have.map { Self.bytes(of: $0, metainfo: metainfo) } ?? 0
             let port = try await engine.start()
             let session = engine.addTorrent(metainfo, store: store, have: have)
             let device = store.device
-            let watcher = CloneWatcher(session: session, ratio: seedRatio, idle: seedIdle, record: record, logger: logger, flush: { try? device.sync() }) { line in
+            // A signal between the last check and the group's own trap reaches the watcher.
+            let watcher = CloneWatcher(
+                session: session, ratio: seedRatio, idle: seedIdle, record: record, logger: logger, flush: { try? device.sync() },
+                stopped: { stop.isRequested }
+            ) { line in
                 var line = line
                 line.reused = reused
                 report(line)
@@ -106,7 +117,7 @@ public struct CloneJob: Sendable {
                     gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: logger))
             try await group.run()
-            let outcome = watcher.outcome ?? .failed("interrupted")
+            let outcome = watcher.outcome ?? .failed(stop.signal.map { "interrupted by \($0)" } ?? "interrupted")
             if outcome == .done, let disk = metainfo.disk {
                 try DiskFinisher.finish(device: store.device, disk: disk, growLast: growLast, logger: logger)
             }
@@ -125,7 +136,7 @@ public struct CloneJob: Sendable {
     /// the target, in parallel; those that verify need not be fetched again, and are served to
     /// others at once.
     private func checkExisting(
-        _ metainfo: Metainfo, map: ExtentMap, targetPath: String, record: ResumeRecord, all: Bool, logger: Logger,
+        _ metainfo: Metainfo, map: ExtentMap, targetPath: String, record: ResumeRecord, all: Bool, stop: StopRequest, logger: Logger,
         report: @Sendable (CloneProgress) -> Void
     ) throws(JobError) -> Bitfield? {
         let recorded = all ? Bitfield(count: metainfo.pieceCount, allSet: true) : record.load(pieceCount: metainfo.pieceCount)
@@ -133,7 +144,7 @@ public struct CloneJob: Sendable {
         report(CloneProgress(state: "checking", progress: 0, downloaded: 0, uploaded: 0, downloadRate: 0, uploadRate: 0, peers: 0))
         let wanted = (0..<metainfo.pieceCount).map { recorded[$0] }
         let outcomes = try PieceHasher(path: targetPath, map: map, pieceLength: metainfo.pieceLength)
-            .run("checking what is already on the target", only: wanted, logger: logger, progress: nil)
+            .run("checking what is already on the target", only: wanted, logger: logger, progress: nil, stop: { stop.isRequested })
         var have = Bitfield(count: metainfo.pieceCount)
         for (index, outcome) in outcomes.enumerated() {
             if case .digest(let digest) = outcome, digest == metainfo.pieceHashes[index] { have[index] = true }
@@ -314,12 +325,16 @@ final class CloneWatcher: Service, Sendable {
     let logger: Logger
     /// Flushes the target (blocking; run off the cooperative pool).
     let flush: @Sendable () -> Void
+    /// A stop was asked for (a signal the group's own trap may have missed).
+    let stopped: @Sendable () -> Bool
     private let result = NIOLockedValueBox<CloneJob.Outcome?>(nil)
 
     init(
         session: TorrentSession, ratio: Double, idle: Double, record: ResumeRecord, logger: Logger,
-        flush: @escaping @Sendable () -> Void = {}, report: @escaping @Sendable (CloneProgress) -> Void
+        flush: @escaping @Sendable () -> Void = {}, stopped: @escaping @Sendable () -> Bool = { false },
+        report: @escaping @Sendable (CloneProgress) -> Void
     ) {
+        self.stopped = stopped
         self.flush = flush
         self.session = session
         self.ratio = ratio
@@ -375,7 +390,7 @@ final class CloneWatcher: Service, Sendable {
         var tick = ContinuousClock.now
         var recorded = session.have.setCount
         var savedAt = ContinuousClock.now
-        while !Task.isCancelled {
+        while !Task.isCancelled, !stopped() {
             try? await Task.sleep(for: .milliseconds(200))
             let now = session.progress
             let state = now.phase.name
